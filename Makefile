@@ -1,0 +1,42 @@
+# make run  : create .venv (Python 3.12+), install, run the main job on the default world
+# make test : create .venv (Python 3.12+), install, run the whole test suite
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+# Find a Python >= 3.12: python3.13/python3.12 on PATH, then pyenv's versions, then python3.
+find-python = $(shell for p in python3.14 python3.13 python3.12 \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV) python3; do \
+	  $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1 && { command -v $$p; break; }; \
+	done)
+
+$(STAMP): pyproject.toml
+	@py="$(find-python)"; \
+	if [ -z "$$py" ]; then \
+	  echo "error: braingain needs Python 3.12 or newer (mesa 3.5 requires it)."; \
+	  echo "       none found as python3.12/python3.13/python3 or under ~/.pyenv/versions."; \
+	  echo "       Install one (e.g. 'pyenv install 3.12' or your system's python3.12 package) and retry."; \
+	  exit 1; \
+	fi; \
+	echo "using $$py ($$($$py --version))"; \
+	test -x $(PY) || $$py -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/braingain main
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_model.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
