@@ -1,0 +1,56 @@
+"""Multinomial logit choice: probabilities per class, one draw per agent, no Python loop.
+
+Agents who share a class (e.g. origin, location, recognition, age band) face the same choice
+probabilities, so they are computed once per class (classes x options) and every agent then
+samples with one uniform draw: the rows of cumulative probabilities are laid end to end with
+row k shifted by k, which makes a single `searchsorted` serve every class at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def logit_probabilities(utility: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, stable for large utilities; -inf marks an unavailable option."""
+    top = np.max(utility, axis=1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    expu = np.exp(utility - top)
+    total = expu.sum(axis=1, keepdims=True)
+    return np.divide(expu, total, out=np.zeros_like(expu), where=total > 0)
+
+
+def sample_by_class(probs: np.ndarray, agent_class: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """Option index for each agent, drawn from probs[agent_class] with the given uniforms.
+
+    probs: (classes, options), rows summing to 1; agent_class: (agents,) row index;
+    uniforms: (agents,) in [0, 1).
+    """
+    n_classes, n_options = probs.shape
+    if len(agent_class) == 0:
+        return np.zeros(0, dtype=np.int64)
+    cum = np.cumsum(probs, axis=1)
+    cum[:, -1] = 1.0  # guard against rounding: the last option closes every row
+    offsets = np.arange(n_classes, dtype=np.float64)[:, None]
+    flat = (cum + offsets).ravel()
+    position = np.searchsorted(flat, agent_class + uniforms, side="right")
+    choice = position - agent_class * n_options
+    return np.minimum(choice, n_options - 1)
+
+
+def classes_of(keys: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Group agents by the combination of integer keys, key i taking values in [0, sizes[i]).
+
+    Returns (class_keys, agent_class): class_keys is a (classes, len(keys)) array of the distinct
+    combinations, agent_class maps each agent to its row. Keys are packed into one int64 so the
+    grouping is a single 1-D unique.
+    """
+    code = np.zeros(len(keys[0]), dtype=np.int64)
+    for key, size in zip(keys, sizes, strict=True):
+        code = code * size + np.asarray(key, dtype=np.int64)
+    unique, agent_class = np.unique(code, return_inverse=True)
+    columns = []
+    for size in reversed(sizes):
+        columns.append(unique % size)
+        unique = unique // size
+    return np.stack(columns[::-1], axis=1), agent_class.ravel()

@@ -1,0 +1,142 @@
+"""Policy events and shocks that fire at a given year (MODEL.md §6).
+
+A scenario is a timeline of these; the model applies the ones due at the start of each year
+(step 2, "Economy"). Each kind documents what `value` means, so scenario files, the scenario
+README and error messages all read from the same table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CONVENTIONS: tuple[str, ...] = (
+    "africa",  # Addis Ababa (2014), successor of Arusha (1981)
+    "arab",  # Arab States (2022), successor of the 1978 convention
+    "asia_pacific",  # Tokyo (2011), successor of Bangkok (1983)
+    "latin_america",  # Buenos Aires (2019), successor of Mexico City (1974)
+    "europe",  # Lisbon Recognition Convention (1997)
+    "mediterranean",  # Nice (1976)
+    "global",  # UNESCO Global Convention (2019)
+)
+HAZARDS: tuple[str, ...] = ("drought", "flood", "cyclone", "heat")
+VISA_GROUPS: tuple[str, ...] = ("students", "skilled", "scientists")
+
+
+@dataclass(frozen=True)
+class EventKind:
+    """What an event kind needs and what its `value` means."""
+
+    name: str
+    value_meaning: str
+    value_low: float
+    value_high: float
+    needs_countries: bool = True
+    uses: tuple[str, ...] = ()  # extra fields: "partners", "convention", "hazard", "group", "until"
+
+
+EVENT_KINDS: dict[str, EventKind] = {
+    k.name: k
+    for k in (
+        EventKind("join_convention", "unused (0)", 0.0, 0.0, uses=("convention",)),
+        EventKind(
+            "bilateral_recognition",
+            "extra recognition probability between countries and partners, both ways",
+            0.0,
+            1.0,
+            uses=("partners",),
+        ),
+        EventKind("quality_assurance", "new quality-assurance level (0-1)", 0.0, 1.0),
+        EventKind(
+            "ict_investment",
+            "ICT level (internet share, 0-1) reached by `until` (at once without it)",
+            0.0,
+            1.0,
+            uses=("until",),
+        ),
+        EventKind("diaspora_engagement", "new engagement of the countries' diasporas", 0.0, 1.0),
+        EventKind(
+            "return_incentive",
+            "extra utility (log-wage units) of returning to these countries",
+            0.0,
+            5.0,
+        ),
+        EventKind(
+            "visa_facilitation",
+            "new visa openness (0-1) of these destinations for the group",
+            0.0,
+            1.0,
+            uses=("group",),
+        ),
+        EventKind("integration_policy", "new social openness to migrants (0-1)", 0.0, 1.0),
+        EventKind("education_seats", "multiplier of tertiary seats", 0.0, 10.0),
+        EventKind("education_quality", "change of education quality (capped to 0-1)", -1.0, 1.0),
+        EventKind(
+            "ethical_recruitment",
+            "share of recruitment from shortage countries (partners, or origins with a "
+            "tertiary share under 10%) that these destinations forgo",
+            0.0,
+            1.0,
+            uses=("partners",),
+        ),
+        EventKind(
+            "climate_trend",
+            "yearly growth of hazard probabilities from now on (all countries if none named)",
+            -0.05,
+            0.1,
+            needs_countries=False,
+        ),
+        EventKind("adaptation", "new adaptation level (0-1)", 0.0, 1.0),
+        EventKind(
+            "shock",
+            "severity: share of residents displaced by a one-off event this year",
+            0.0,
+            1.0,
+            uses=("hazard",),
+        ),
+        EventKind("remittance_cost", "new cost of sending remittances (share, 0-1)", 0.0, 1.0),
+    )
+}
+
+
+@dataclass(frozen=True)
+class PolicyEvent:
+    """One scheduled event. `countries` and `partners` hold ISO3 codes or region names."""
+
+    kind: str
+    year: int
+    countries: tuple[str, ...] = ()
+    value: float = 0.0
+    partners: tuple[str, ...] = ()
+    convention: str | None = None
+    hazard: str | None = None
+    group: str | None = None
+    until: int | None = None
+    label: str = field(default="", compare=False)
+
+    def check(self) -> None:
+        """Raise ValueError naming the field and what is allowed, if the event is malformed."""
+        spec = EVENT_KINDS.get(self.kind)
+        if spec is None:
+            raise ValueError(
+                f"kind: unknown event kind {self.kind!r}; allowed: {sorted(EVENT_KINDS)}"
+            )
+        if not (spec.value_low <= self.value <= spec.value_high):
+            raise ValueError(
+                f"value: {self.value!r} out of range for {self.kind} "
+                f"({spec.value_meaning}); allowed: [{spec.value_low}, {spec.value_high}]"
+            )
+        if spec.needs_countries and not self.countries:
+            raise ValueError(f"countries: {self.kind} needs at least one country or region")
+        if "convention" in spec.uses and self.convention not in CONVENTIONS:
+            raise ValueError(f"convention: got {self.convention!r}; allowed: {list(CONVENTIONS)}")
+        if "hazard" in spec.uses and self.hazard not in HAZARDS:
+            raise ValueError(f"hazard: got {self.hazard!r}; allowed: {list(HAZARDS)}")
+        if "group" in spec.uses and self.group not in VISA_GROUPS:
+            raise ValueError(f"group: got {self.group!r}; allowed: {list(VISA_GROUPS)}")
+        if "partners" in spec.uses and self.kind == "bilateral_recognition" and not self.partners:
+            raise ValueError("partners: bilateral_recognition needs at least one partner")
+        if self.until is not None and self.until < self.year:
+            raise ValueError(f"until: {self.until} is before the event year {self.year}")
+        for name in ("partners", "convention", "hazard", "group", "until"):
+            if name not in spec.uses and getattr(self, name) not in (None, ()):
+                raise ValueError(f"{name}: not used by {self.kind}; it uses {list(spec.uses)}")

@@ -1,0 +1,25 @@
+"""M9 Demography: everyone ages a year; skilled workers retire at the retirement age and are
+counted out (never lost silently); unskilled residents, held as counts, retire at 1 / span."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from simulation.population import WORKER, tally
+
+if TYPE_CHECKING:
+    from simulation.model import MigrationModel
+
+
+def demography_step(model: MigrationModel) -> None:
+    p, s, pop = model.params, model.state, model.pop
+    if not p.m9_demography:
+        return
+    pop.column("age")[:] += 1
+    s.unskilled *= 1 - 1 / p.working_span
+    retiring = (pop.kind == WORKER) & (pop.age >= p.retirement_age)
+    if retiring.any():
+        weight = pop.weight[retiring]
+        model.flows["retired"] += tally(pop.location[retiring], weight, s.n)
+        model.retired += tally(pop.origin[retiring], weight, s.n)
+        pop.keep(~retiring)

@@ -1,0 +1,71 @@
+"""M5 Recognition and brain waste.
+
+R[g, d] is the chance that a degree from country g is recognised in country d: a base rate plus
+boosts for a shared regional convention and for both being party to the Global Convention, the
+quality assurance of g, a diaspora referral term and bilateral agreements; capped to [0, 1], and
+1 where the degree was earned. Unrecognised workers take unskilled work (brain waste), may be
+recognised later and lose skill meanwhile.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulation.population import WORKER
+
+if TYPE_CHECKING:
+    from simulation.model import MigrationModel
+
+
+def recognition_matrix(model: MigrationModel) -> np.ndarray:
+    """R[g, d] for the current year."""
+    p, s = model.params, model.state
+    n = s.n
+    if not p.m5_recognition:
+        return np.ones((n, n))
+    member = s.memberships(model.year).astype(float)
+    regional = member[:, :-1]
+    shared_regional = (regional @ regional.T) > 0
+    both_global = np.outer(member[:, -1], member[:, -1]) > 0
+    r = (
+        p.recognition_base
+        + p.recognition_regional_boost * shared_regional
+        + p.recognition_global_boost * both_global
+        + p.recognition_qa_weight * (s.quality_assurance[:, None] - 0.5)
+        + s.bilateral
+    )
+    if p.m6_diaspora:
+        r = r + p.recognition_diaspora_weight * np.log1p(model.diaspora / 1_000.0)
+    r = np.clip(r, 0.0, 1.0)
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
+def later_recognition_and_skill(model: MigrationModel) -> None:
+    """Unrecognised workers: recognised later with probability later_rate x R; lose skill
+    each year meanwhile. Recognised workers abroad gain skill (brought home on return)."""
+    p, pop = model.params, model.pop
+    workers = pop.kind == WORKER
+    unrecognised = workers & ~pop.recognised
+    idx = np.flatnonzero(unrecognised)
+    if len(idx):
+        chance = (
+            p.later_recognition_rate * model.recognition[pop.degree_country[idx], pop.location[idx]]
+        )
+        draws = model.stream("recognition").random(len(idx))
+        pop.column("recognised")[idx[draws < chance]] = True
+        still = idx[draws >= chance]
+        pop.column("skill")[still] *= np.float32(1 - p.skill_depreciation)
+    abroad_ok = workers & pop.recognised & (pop.location != pop.origin)
+    pop.column("skill")[abroad_ok] *= np.float32(1 + p.skill_growth_abroad)
+
+
+def draw_recognition(
+    model: MigrationModel, rows: np.ndarray, destination: np.ndarray
+) -> np.ndarray:
+    """Whether movers' qualifications are recognised at their new location."""
+    degree = model.pop.degree_country[rows]
+    chance = model.recognition[degree, destination]
+    return model.stream("recognition_move").random(len(rows)) < chance

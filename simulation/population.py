@@ -1,0 +1,95 @@
+"""Person-agents as a struct of arrays: one numpy column per attribute, one row per agent.
+
+The yearly mechanisms work on whole columns; the Mesa Student/SkilledWorker agents are thin
+handles that find their row by `uid` (rows stay sorted by uid: new agents are appended with
+larger uids and removal keeps order, so a handle's row is one binary search away).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+STUDENT, WORKER = 0, 1
+
+COLUMNS: dict[str, type] = {
+    "uid": np.int64,
+    "kind": np.int8,  # STUDENT or WORKER
+    "origin": np.int32,  # country of birth
+    "location": np.int32,  # country of residence (of study for students)
+    "degree_country": np.int32,  # where the degree was (is being) obtained
+    "age": np.float32,
+    "doctorate": np.bool_,
+    "study_left": np.int16,  # years of study left (students)
+    "skill": np.float32,
+    "recognised": np.bool_,  # qualification recognised where the worker lives
+    "tie": np.float32,  # tie strength to origin, 0-1
+    "years_abroad": np.int16,
+    "returnee": np.bool_,
+    "weight": np.float64,  # real people this agent stands for
+}
+
+
+class Population:
+    """Growable columns with `n` live rows; append and filter keep rows sorted by uid."""
+
+    def __init__(self, capacity: int = 1024):
+        self.n = 0
+        self.next_uid = 0
+        self._cols = {name: np.zeros(max(capacity, 16), dtype=t) for name, t in COLUMNS.items()}
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        cols = self.__dict__.get("_cols")
+        if cols is not None and name in cols:
+            return cols[name][: self.n]
+        raise AttributeError(name)
+
+    def column(self, name: str) -> np.ndarray:
+        """A writable view of the live rows of one column."""
+        return self._cols[name][: self.n]
+
+    def append(self, count: int, **values: np.ndarray | float | int) -> np.ndarray:
+        """Add `count` agents; unspecified columns are zero. Returns the new rows' indices."""
+        if count <= 0:
+            return np.zeros(0, dtype=np.int64)
+        need = self.n + count
+        capacity = len(self._cols["uid"])
+        if need > capacity:
+            new_capacity = max(need, int(capacity * 1.5))
+            for name, col in self._cols.items():
+                grown = np.zeros(new_capacity, dtype=col.dtype)
+                grown[: self.n] = col[: self.n]
+                self._cols[name] = grown
+        rows = np.arange(self.n, need)
+        for col in self._cols.values():
+            col[self.n : need] = 0
+        for name, value in values.items():
+            self._cols[name][self.n : need] = value
+        self._cols["uid"][self.n : need] = np.arange(self.next_uid, self.next_uid + count)
+        self.next_uid += count
+        self.n = need
+        return rows
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop the rows where mask is False, preserving order."""
+        if mask.all():
+            return
+        k = int(mask.sum())
+        for col in self._cols.values():
+            col[:k] = col[: self.n][mask]
+        self.n = k
+
+    def rows_of(self, uids: np.ndarray) -> np.ndarray:
+        """Row index of each uid, -1 where the agent is gone."""
+        live = self._cols["uid"][: self.n]
+        rows = np.searchsorted(live, uids)
+        rows = np.minimum(rows, max(self.n - 1, 0))
+        found = (self.n > 0) & (live[rows] == uids) if self.n else np.zeros(len(uids), bool)
+        return np.where(found, rows, -1)
+
+    def nbytes(self) -> int:
+        return sum(col.nbytes for col in self._cols.values())
+
+
+def tally(index: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:
+    """Weighted count per index value 0..n-1, always float (even when nothing is counted)."""
+    return np.bincount(index, weight, minlength=n).astype(np.float64, copy=False)
