@@ -29,8 +29,8 @@ def sample_by_class(probs: np.ndarray, agent_class: np.ndarray, uniforms: np.nda
     n_classes, n_options = probs.shape
     if len(agent_class) == 0:
         return np.zeros(0, dtype=np.int64)
-    cum = np.cumsum(probs, axis=1)
-    cum[:, -1] = 1.0  # guard against rounding: the last option closes every row
+    cum = np.minimum(np.cumsum(probs, axis=1), 1.0)  # rounding must not spill into the next row
+    cum[:, -1] = 1.0  # the last option closes every row
     offsets = np.arange(n_classes, dtype=np.float64)[:, None]
     flat = (cum + offsets).ravel()
     position = np.searchsorted(flat, agent_class + uniforms, side="right")

@@ -94,6 +94,8 @@ class MigrationModel(mesa.Model):
         self.state = initial_state(world, self.params)
         self.flows = {name: np.zeros(world.n) for name in FLOW_NAMES}
         self.scheduled_severity = np.zeros(world.n)
+        # [origin, destination] people leaving home, summed over the run (corridor flows)
+        self.emigration_flows = np.zeros((world.n, world.n))
         self._stream_cache: dict[str, np.random.Generator] = {}
         self._init_population()
         self._init_network()

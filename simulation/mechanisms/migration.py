@@ -173,6 +173,9 @@ def relocate(
     returning = (old != o) & (new_loc == o)
     if count_emigration:
         flows["emigrations"] += tally(o[leaving], weight[leaving], model.state.n)
+    n = model.state.n
+    key = o[leaving].astype(np.int64) * n + new_loc[leaving]
+    model.emigration_flows += tally(key, weight[leaving], n * n).reshape(n, n)
     flows["returns"] += tally(o[returning], weight[returning], model.state.n)
     pop.column("location")[rows] = new_loc
     pop.column("recognised")[rows] = draw_recognition(model, rows, new_loc)

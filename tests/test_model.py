@@ -1,0 +1,220 @@
+"""The model as a whole: Mesa agents and network, determinism, conservation, counterfactual."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation import (
+    METRICS,
+    MigrationModel,
+    ParameterError,
+    Params,
+    PolicyEvent,
+    aggregate_regions,
+    load_world,
+    simulate,
+    simulate_with_counterfactual,
+    synthetic_world,
+)
+from simulation.agents import Country, DiasporaNode, SkilledWorker, Student
+from simulation.population import STUDENT, WORKER
+
+
+@pytest.fixture(scope="module")
+def world():
+    return load_world("teaching")
+
+
+def test_default_world_has_every_country_with_data():
+    world = load_world("default")
+    assert world.n >= 150
+    assert set(world.regions) == {"EAS", "ECS", "LCN", "MEA", "NAC", "SAS", "SSF"}
+
+
+def test_teaching_world_is_small_and_covers_every_region(world):
+    assert 12 <= world.n <= 20
+    assert len(world.regions) == 7
+
+
+def test_model_is_a_mesa_model_with_country_and_diaspora_agents(world):
+    model = MigrationModel(world, Params(agents_per_country=50), rng=1)
+    model.step()
+    assert isinstance(model, mesa.Model)
+    countries = model.agents_by_type[Country]
+    assert len(countries) == world.n
+    nodes = model.agents_by_type[DiasporaNode]
+    assert len(nodes) == int((model.skilled_diaspora > 0).sum())
+    node = nodes.to_list()[0]
+    assert node.members == pytest.approx(model.skilled_diaspora[node.origin, node.destination])
+    # country -members- node -ties- origin
+    name = ("diaspora", node.origin, node.destination)
+    assert model.network.has_edge(world.codes[node.destination], name)
+    assert model.network.has_edge(name, world.codes[node.origin])
+
+
+def test_person_handles_read_their_rows(world):
+    model = MigrationModel(world, Params(agents_per_country=40), rng=1)
+    handles = model.person_agents()
+    assert len(handles) == model.pop.n
+    students = [h for h in handles if isinstance(h, Student)]
+    workers = [h for h in handles if isinstance(h, SkilledWorker)]
+    assert len(students) == int((model.pop.kind == STUDENT).sum())
+    assert len(workers) == int((model.pop.kind == WORKER).sum())
+    row = workers[5].row
+    assert workers[5].origin == model.pop.origin[row]
+    assert workers[5].recognised == model.pop.recognised[row]
+    for _ in range(3):
+        model.step()
+    # retired people's handles leave the model; the rest still read live rows
+    assert all(h.alive for h in model.agents_by_type.get(SkilledWorker, []))
+
+
+def test_initial_weights_match_the_data(world):
+    model = MigrationModel(world, Params(agents_per_country=100), rng=0)
+    pop = model.pop
+    n = world.n
+    workers = pop.kind == WORKER
+    home = workers & (pop.location == pop.origin)
+    skilled = world.column("pop_adult") * world.column("tertiary_share")
+    emigrants = world.migrant_stock * world.column("emigrant_skilled_share").clip(0, 1)[:, None]
+    natives = np.maximum(skilled - emigrants.sum(axis=0), 0.1 * skilled)
+    # per origin, each group's weighted total is the data's exactly
+    assert np.allclose(np.bincount(pop.origin[home], pop.weight[home], minlength=n), natives)
+    assert np.allclose(model.skilled_diaspora.sum(axis=1), emigrants.sum(axis=1))
+    # every country has agents, and no more than agents_per_country of its own
+    per_origin = np.bincount(pop.origin, minlength=n)
+    assert per_origin.min() > 0 and per_origin.max() <= 100
+    # at destinations, corridors too small for an agent were merged into the origin's others,
+    # so skilled residents match the data closely but not exactly
+    here = np.bincount(pop.location[workers], pop.weight[workers], minlength=n)
+    assert np.allclose(here, np.maximum(skilled, natives + emigrants.sum(axis=0)), rtol=0.1)
+
+
+def test_same_seed_same_results_different_seed_different(world):
+    params = Params(agents_per_country=60)
+    a = simulate(world, params, years=6, seed=11)
+    b = simulate(world, params, years=6, seed=11)
+    c = simulate(world, params, years=6, seed=12)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+def test_seed_sequence_seeds_are_accepted(world):
+    seq = np.random.SeedSequence(5, spawn_key=(3,))
+    a = simulate(world, Params(agents_per_country=30), years=2, seed=seq)
+    b = simulate(
+        world,
+        Params(agents_per_country=30),
+        years=2,
+        seed=np.random.SeedSequence(5, spawn_key=(3,)),
+    )
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_conservation_every_step(world):
+    model = MigrationModel(world, Params(agents_per_country=80), rng=3)
+    for _ in range(12):
+        model.step()
+        error = model.conservation_error()
+        assert np.all(np.abs(error) <= 1e-9 * model.entered + 1e-6)
+        # every person is in exactly one place
+        assert np.all((model.pop.location >= 0) & (model.pop.location < world.n))
+
+
+def test_metrics_frame_is_tidy(world):
+    frame = simulate(world, Params(agents_per_country=30), years=3, seed=0)
+    assert list(frame.columns[:2]) == ["year", "country"]
+    assert len(frame) == 3 * world.n
+    assert frame.groupby("year").size().eq(world.n).all()
+    expected = [m for m in METRICS if m not in ("human_capital_no_migration", "net_brain_gain")]
+    assert list(frame.columns[2:]) == expected
+    assert not frame.isna().any().any()
+
+
+def test_uis_and_docquier_marfouk_definitions(world):
+    frame = simulate(world, Params(agents_per_country=60), years=2, seed=0)
+    row = frame.iloc[-1]
+    assert row.outbound_mobility_ratio == pytest.approx(
+        row.students_outbound / row.students_enrolled
+    )
+    assert row.inbound_mobility_rate == pytest.approx(row.students_inbound / row.students_enrolled)
+    assert row.skilled_emigration_rate == pytest.approx(
+        row.skilled_emigrants / (row.skilled_emigrants + row.skilled_residents)
+    )
+    assert row.human_capital == pytest.approx(row.skilled_residents / row.adult_residents)
+
+
+def test_region_aggregation_recomputes_ratios(world):
+    frame = simulate(world, Params(agents_per_country=30), years=2, seed=0)
+    regions = world.countries.set_index("iso3")["region"]
+    agg = aggregate_regions(frame, regions)
+    ssf = frame[frame.country.map(regions) == "SSF"]
+    got = agg[(agg.country == "SSF") & (agg.year == 2002)].iloc[0]
+    last = ssf[ssf.year == 2002]
+    assert got.skilled_emigrants == pytest.approx(last.skilled_emigrants.sum())
+    assert got.human_capital == pytest.approx(
+        last.skilled_residents.sum() / last.adult_residents.sum()
+    )
+
+
+def test_net_brain_gain_uses_the_counterfactual(world):
+    frame = simulate_with_counterfactual(world, Params(agents_per_country=40), years=4, seed=2)
+    alone = simulate(world, Params(agents_per_country=40), years=4, seed=2, migration=False)
+    assert np.allclose(frame.human_capital_no_migration, alone.human_capital)
+    assert np.allclose(frame.net_brain_gain, frame.human_capital - alone.human_capital)
+    assert frame.net_brain_gain.abs().sum() > 0
+
+
+def test_counterfactual_meets_the_same_shocks(world):
+    """Common random numbers: shocks do not depend on whether migration happens."""
+    params = Params(agents_per_country=40)
+    with_migration = simulate(world, params, years=8, seed=9)
+    without = simulate(world, params, years=8, seed=9, migration=False)
+    assert np.array_equal(
+        with_migration.shock_intensity.to_numpy(), without.shock_intensity.to_numpy()
+    )
+
+
+def test_events_are_checked(world):
+    bad = PolicyEvent("visa_facilitation", 2003, ("USA",), value=0.5, group="tourists")
+    with pytest.raises(ValueError, match="group"):
+        MigrationModel(world, Params(agents_per_country=10), rng=0, events=[bad])
+    nowhere = PolicyEvent("integration_policy", 2003, ("XXX",), value=0.5)
+    with pytest.raises(ValueError, match="XXX"):
+        MigrationModel(world, Params(agents_per_country=10), rng=0, events=[nowhere])
+
+
+def test_region_events_reach_every_country_of_the_region(world):
+    join = PolicyEvent("join_convention", 2001, ("Sub-Saharan Africa",), convention="africa")
+    model = MigrationModel(world, Params(agents_per_country=10), rng=0, events=[join])
+    model.step()
+    africa = [c for c in model.agents_by_type[Country] if c.region == "SSF"]
+    assert africa and all(c.is_party("africa") for c in africa)
+
+
+def test_parameters_are_validated():
+    with pytest.raises(ParameterError, match="recognition_base"):
+        Params(recognition_base=1.5)
+    with pytest.raises(ParameterError, match="unknown"):
+        Params(no_such_thing=1)
+    with pytest.raises(ParameterError, match="true or false"):
+        Params(m4_migration="yes")
+    assert Params(agents_per_country=50.0).agents_per_country == 50
+
+
+def test_every_parameter_has_a_source_or_is_an_assumption():
+    from simulation import PARAMETERS
+
+    for spec in PARAMETERS:
+        assert spec.source.strip(), spec.name
+        assert spec.unit.strip() and spec.description.strip(), spec.name
+        if spec.kind is not bool:
+            assert spec.low <= spec.default <= spec.high, spec.name
+
+
+def test_synthetic_worlds_run(world):
+    frame = simulate(synthetic_world(5, seed=1), Params(agents_per_country=20), years=3, seed=0)
+    assert len(frame) == 15
