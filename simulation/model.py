@@ -48,6 +48,8 @@ FLOW_NAMES = (
     "env_displaced",
 )
 STREAMS = (
+    "mesa",  # reserved: Mesa's own generator
+    "initial",
     "shocks",
     "displacement",
     "enrolment",
@@ -80,7 +82,10 @@ class MigrationModel(mesa.Model):
         migration: bool = True,
     ):
         seed_seq = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
-        super().__init__(rng=np.random.default_rng(seed_seq.spawn(1)[0]))
+        # Mesa's own generator (used only by Mesa, e.g. AgentSet shuffles); derived without
+        # spawn() so reusing one SeedSequence object gives the same model every time
+        mesa_seq = np.random.SeedSequence(seed_seq.entropy, spawn_key=(*seed_seq.spawn_key, 0))
+        super().__init__(rng=np.random.default_rng(mesa_seq))
         self.seed_sequence = seed_seq
         self.world = world
         self.params = params if params is not None else Params()
@@ -151,7 +156,7 @@ class MigrationModel(mesa.Model):
         key = f"{name}:{self.year}"
         gen = self._stream_cache.get(key)
         if gen is None:
-            index = STREAMS.index(name) + 1 if name in STREAMS else 0
+            index = STREAMS.index(name)  # unknown names are a programming error
             year = self.year - self.world.start_year
             seq = np.random.SeedSequence(
                 self.seed_sequence.entropy, spawn_key=(*self.seed_sequence.spawn_key, index, year)

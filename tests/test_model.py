@@ -112,6 +112,8 @@ def test_seed_sequence_seeds_are_accepted(world):
         seed=np.random.SeedSequence(5, spawn_key=(3,)),
     )
     pd.testing.assert_frame_equal(a, b)
+    again = simulate(world, Params(agents_per_country=30), years=2, seed=seq)  # reused object
+    pd.testing.assert_frame_equal(a, again)
 
 
 def test_conservation_every_step(world):
