@@ -18,11 +18,46 @@ from simulation.population import STUDENT, WORKER, Population, tally
 from simulation.state import CountryState
 from simulation.world import World
 
+# The 20 OECD destinations of the IAB brain-drain data (Bruecker, Capuano & Marfouk 2013): the
+# skilled share of emigrants derived from IAB rates describes emigrants to these countries.
+IAB_DESTINATIONS = frozenset(
+    [
+        "AUS",
+        "AUT",
+        "CAN",
+        "CHE",
+        "CHL",
+        "DEU",
+        "DNK",
+        "ESP",
+        "FIN",
+        "FRA",
+        "GBR",
+        "GRC",
+        "IRL",
+        "LUX",
+        "NLD",
+        "NOR",
+        "NZL",
+        "PRT",
+        "SWE",
+        "USA",
+    ]
+)
+
 
 def skilled_emigrant_matrix(world: World) -> np.ndarray:
-    """[origin, destination] tertiary-educated emigrants in the start year."""
+    """[origin, destination] tertiary-educated emigrants in the start year.
+
+    To the IAB's 20 OECD destinations: migrant stock x the origin's skilled share of emigrants
+    (IAB). Elsewhere (Gulf, South-South) the IAB says nothing; there emigrants are assumed as
+    educated as the origin's residents (no positive selection), an assumption.
+    """
     share = np.clip(world.column("emigrant_skilled_share"), 0.0, 1.0)
-    return world.migrant_stock * share[:, None]
+    residents = np.clip(world.column("tertiary_share"), 0.0, 1.0)
+    oecd = world.countries["iso3"].isin(IAB_DESTINATIONS).to_numpy()
+    skilled_share = np.where(oecd[None, :], share[:, None], residents[:, None])
+    return world.migrant_stock * skilled_share
 
 
 def entrants_at_start(world: World, params: Params, state: CountryState) -> np.ndarray:
@@ -37,6 +72,11 @@ def start_enrolment_rate(world: World, params: Params) -> np.ndarray:
 
 def mean_study_years(params: Params) -> float:
     return params.first_degree_years + params.doctoral_share * params.doctorate_years
+
+
+def cohorts_in_study(params: Params) -> float:
+    """Entry cohorts enrolled at start (the start year's entrants come in the first step)."""
+    return max(mean_study_years(params) - 1, 1.0)
 
 
 def _split(total: int, weights: np.ndarray) -> np.ndarray:
@@ -75,7 +115,7 @@ def initial_groups(world: World, params: Params, state: CountryState):
     skilled_immigrants = emigrants.sum(axis=0)
     skilled = state.adults_start * state.tertiary_share_start
     natives_home = np.maximum(skilled - skilled_immigrants, 0.1 * skilled)
-    students = entrants_at_start(world, params, state) * mean_study_years(params)
+    students = entrants_at_start(world, params, state) * cohorts_in_study(params)
     ratio = np.clip(world.column("outbound_ratio"), 0.0, 20.0)
     abroad_share = ratio / (1 + ratio)
     spread = np.where(world.migrant_stock.sum(axis=1, keepdims=True) > 0, world.migrant_stock, 1.0)
@@ -127,7 +167,10 @@ def initial_population(world: World, params: Params, state: CountryState, rng: n
     worker_age = rng.uniform(25, params.retirement_age, size)
     doctorate = rng.random(size) < params.doctoral_share
     years = params.first_degree_years + doctorate * params.doctorate_years
-    study_left = np.where(student, rng.integers(0, 1 << 30, size) % years + 1, 0)
+    # students at start entered in earlier years: 1..years-1 years done, so no cohort graduates
+    # together with the first new entrants
+    done = 1 + np.floor(rng.random(size) * np.maximum(years - 1, 1)).astype(np.int64)
+    study_left = np.where(student, np.maximum(years - done, 1), 0)
     age = np.where(student, 20 + years - study_left, worker_age)
     abroad = location != origin
     years_abroad = np.where(abroad & ~student, rng.uniform(0, np.clip(age - 23, 0, 30)), 0.0)
@@ -137,7 +180,9 @@ def initial_population(world: World, params: Params, state: CountryState, rng: n
     )
     tie = np.where(abroad, (1 - decay) ** years_abroad, 1.0)
     skill = rng.lognormal(0.0, 0.25, size) * np.where(
-        student, 1.0, 0.5 + 0.5 * state.edu_quality[location]
+        student,
+        1.0,
+        0.5 + 0.5 * state.edu_quality[origin],  # degrees earned at home
     )
     pop = Population(capacity=int(size * 1.3) + 16)
     pop.append(

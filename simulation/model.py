@@ -28,7 +28,13 @@ from simulation.mechanisms.education import (
     graduate,
     update_perceived_prospect,
 )
-from simulation.mechanisms.migration import age_abroad, calibrate_emigration, migration_step
+from simulation.mechanisms.migration import (
+    YOUNG_AGE,
+    age_abroad,
+    calibrate_emigration,
+    count_new_emigrants,
+    migration_step,
+)
 from simulation.mechanisms.policy import apply_events
 from simulation.mechanisms.recognition import later_recognition_and_skill, recognition_matrix
 from simulation.mechanisms.shocks import shock_step
@@ -59,7 +65,6 @@ STREAMS = (
     "recognition",
     "recognition_move",
 )
-YOUNG_AGE = 40
 
 
 class MigrationModel(mesa.Model):
@@ -94,11 +99,17 @@ class MigrationModel(mesa.Model):
         self.events = sorted(events, key=lambda e: e.year)
         for event in self.events:
             event.check()
+            if event.year <= world.start_year:
+                raise ValueError(
+                    f"year: event {event.kind} in {event.year} would never fire; events fire "
+                    f"at the start of a simulated year, after {world.start_year}"
+                )
             world.resolve(list(event.countries))
             world.resolve(list(event.partners))
         self.state = initial_state(world, self.params)
         self.flows = {name: np.zeros(world.n) for name in FLOW_NAMES}
         self.scheduled_severity = np.zeros(world.n)
+        self.emigrants_start = np.zeros(world.n)
         # [origin, destination] people leaving home, summed over the run (corridor flows)
         self.emigration_flows = np.zeros((world.n, world.n))
         self._stream_cache: dict[str, np.random.Generator] = {}
@@ -138,7 +149,7 @@ class MigrationModel(mesa.Model):
             logit - p.enrol_sensitivity * expected_return(self, prospect) - financing(self)
         )
         calibrate_study_abroad(self, w.column("outbound_ratio"))
-        calibrate_emigration(self, w.column("skilled_emigration_rate"))
+        calibrate_emigration(self, self.skilled_emigration_rate())
 
     def _init_network(self) -> None:
         """Country agents, diaspora nodes and their graph (country -members- node -ties- origin)."""
@@ -177,6 +188,12 @@ class MigrationModel(mesa.Model):
     def human_capital(self) -> np.ndarray:
         return self.skilled_residents() / self.adults()
 
+    def skilled_emigration_rate(self) -> np.ndarray:
+        """Skilled emigrants / (skilled emigrants + skilled residents), by origin."""
+        emigrants = self.skilled_diaspora.sum(axis=1)
+        pool = emigrants + self.skilled_residents()
+        return np.divide(emigrants, pool, out=np.zeros_like(pool), where=pool > 0)
+
     def young_emigration_rate(self) -> np.ndarray:
         """Skilled emigration rate of the under-40s by origin: the prospect youths see."""
         pop, n = self.pop, self.world.n
@@ -206,8 +223,8 @@ class MigrationModel(mesa.Model):
         foreign_graduates = graduate(self)  # 4 graduation (M3)
         if self.migration and self.params.m4_migration:
             migration_step(self, foreign_graduates)  # 5 move, stay or return (M4)
-        elif len(foreign_graduates):
-            migration_step_post_study_only(self, foreign_graduates)
+        else:  # with M4 off, foreign graduates stay where they studied: new emigrants
+            count_new_emigrants(self, foreign_graduates)
         later_recognition_and_skill(self)  # 6 recognition (M5)
         age_abroad(self)
         diaspora_step(self)  # 7 diaspora (M6)
@@ -262,9 +279,3 @@ class MigrationModel(mesa.Model):
         """Per origin: entered - present - retired, by weight (0 up to rounding)."""
         present = tally(self.pop.origin, self.pop.weight, self.world.n)
         return self.entered - present - self.retired
-
-
-def migration_step_post_study_only(model: MigrationModel, rows: np.ndarray) -> None:
-    """With M4 off, foreign graduates still stay (no choice), so nothing moves."""
-    pop = model.pop
-    model.flows["emigrations"] += tally(pop.origin[rows], pop.weight[rows], model.world.n)

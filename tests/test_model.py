@@ -20,6 +20,7 @@ from simulation import (
     synthetic_world,
 )
 from simulation.agents import Country, DiasporaNode, SkilledWorker, Student
+from simulation.initial import skilled_emigrant_matrix
 from simulation.population import STUDENT, WORKER
 
 
@@ -79,7 +80,7 @@ def test_initial_weights_match_the_data(world):
     workers = pop.kind == WORKER
     home = workers & (pop.location == pop.origin)
     skilled = world.column("pop_adult") * world.column("tertiary_share")
-    emigrants = world.migrant_stock * world.column("emigrant_skilled_share").clip(0, 1)[:, None]
+    emigrants = skilled_emigrant_matrix(world)
     natives = np.maximum(skilled - emigrants.sum(axis=0), 0.1 * skilled)
     # per origin, each group's weighted total is the data's exactly
     assert np.allclose(np.bincount(pop.origin[home], pop.weight[home], minlength=n), natives)

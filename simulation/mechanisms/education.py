@@ -31,7 +31,8 @@ def expected_return(model: MigrationModel, prospect: np.ndarray) -> np.ndarray:
     """Expected log return to a degree: (1 - p) log(w_s/w_u) + p log(E[wage abroad]/w_u)."""
     s = model.state
     home = np.log(s.wage_skilled / s.wage_unskilled)
-    dest = emigration_destinations(model)
+    fixed = model.params.use_fixed_prospect
+    dest = lottery_destinations(model) if fixed else emigration_destinations(model)
     n = s.n
     wage_abroad = (dest * expected_wage(model, np.arange(n))).sum(axis=1)
     abroad = np.log(np.maximum(wage_abroad, 1.0) / s.wage_unskilled)
@@ -84,7 +85,8 @@ def study_utility(model: MigrationModel, doctorate: bool) -> np.ndarray:
     abroad -= p.study_distance_weight * np.log1p(w.distance_km / 100.0)
     visa = s.visa["scientists"] if doctorate else s.visa["students"]
     abroad += p.study_visa_weight * np.log(np.maximum(visa, 1e-3))[None, :]
-    abroad += p.study_diaspora_weight * np.log1p(model.diaspora / 1_000.0)
+    if p.m6_diaspora:
+        abroad += p.study_diaspora_weight * np.log1p(model.diaspora / 1_000.0)
     member = s.memberships(model.year).astype(float)
     abroad += p.study_convention_weight * ((member @ member.T) > 0)
     abroad += s.study_abroad_constant[:, None]
@@ -168,7 +170,7 @@ def graduate(model: MigrationModel) -> np.ndarray:
     if not model.migration:
         return np.zeros(0, dtype=np.int64)
     if not p.m3_post_study_stay:
-        relocate(model, abroad, pop.origin[abroad], count_emigration=False)
+        relocate(model, abroad, pop.origin[abroad], count_flows=False)
         abroad = np.zeros(0, dtype=np.int64)
     if p.use_fixed_prospect and len(at_home):
         lottery(model, at_home)

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from simulation.model import MigrationModel
 
 FLOOR = 1e-3  # openness floor: a closed border is very costly, not impossible
+YOUNG_AGE = 35  # workers enter at about 25: "young" are the first ten working years
+MID_AGE = 50
 
 
 def expected_wage(model: MigrationModel, degree: np.ndarray) -> np.ndarray:
@@ -94,11 +96,10 @@ def consider_probability(model: MigrationModel, rows: np.ndarray) -> np.ndarray:
     """Chance each worker considers a move this year: by age band, raised by a shock here."""
     p, s, pop = model.params, model.state, model.pop
     age = pop.age[rows]
-    base = np.where(
-        age < 35,
-        p.consider_rate_young,
-        np.where(age < 50, p.consider_rate_mid, p.consider_rate_old),
-    )
+    base = np.where(age < MID_AGE, p.consider_rate_mid, p.consider_rate_old)
+    base = np.where(age < YOUNG_AGE, p.consider_rate_young, base)
+    recent = (pop.location[rows] != pop.origin[rows]) & (pop.years_abroad[rows] < 5)
+    base = np.where(recent, np.maximum(base, p.consider_rate_recent), base)
     boost = 1 + p.shock_move_sensitivity * s.shock[pop.location[rows]] if p.m7_shocks else 1.0
     return np.clip(base * boost, 0.0, 1.0)
 
@@ -127,27 +128,32 @@ def choose_locations(model: MigrationModel, rows: np.ndarray, post_study: np.nda
     return new_loc
 
 
-def young_hazard_for_rate(rate: np.ndarray, young_years: int = 15) -> np.ndarray:
-    """Yearly leaving probability a at which the under-40s (ages 25-39) show the given stock
-    emigration rate: mean over k = 1..15 years of 1 - (1 - a)^k equals the rate."""
-    grid = np.linspace(0.0, 1.0, 4001)
-    k = np.arange(1, young_years + 1)
-    stock = (1 - (1 - grid[:, None]) ** k[None, :]).mean(axis=1)
-    return np.interp(rate, stock, grid)
+def leave_probability_for_rate(rate: np.ndarray, params) -> np.ndarray:
+    """Chance q of leaving when considering a move at which a cohort's share abroad, averaged
+    over working ages 25 to retirement, equals `rate`: F(a + 1) = F(a) + c(a) q (1 - F(a)) with
+    c(a) the consideration rate of age a (returns ignored). Inverted on a grid of q."""
+    ages = np.arange(25, int(params.retirement_age))
+    consider = np.where(ages < MID_AGE, params.consider_rate_mid, params.consider_rate_old)
+    consider = np.where(ages < YOUNG_AGE, params.consider_rate_young, consider)
+    grid = np.linspace(0.0, 1.0, 2001)
+    abroad = np.zeros_like(grid)
+    mean = np.zeros_like(grid)
+    for c in consider:  # a loop over ages (40), not agents
+        abroad = abroad + c * grid * (1 - abroad)
+        mean += abroad / len(ages)
+    return np.interp(rate, mean, grid)
 
 
 def calibrate_emigration(model: MigrationModel, emigration_rate: np.ndarray) -> None:
     """Set each origin's move intercept so that, at start, a worker at home who considers moving
-    leaves with the probability that gives the young the data's skilled emigration rate (the
-    prospect youths see, M1)."""
+    leaves with the probability that keeps its skilled emigration rate at the start level."""
     p, s = model.params, model.state
     s.emigration_constant[:] = 0.0
     idx = np.arange(s.n)
     inclusive = logsumexp_rows(move_utility(model, idx, idx, idx, np.zeros(s.n, dtype=bool)))
     stay = p.wage_weight * np.log(s.wage_skilled) + p.home_tie_weight
     rate = np.clip(np.nan_to_num(emigration_rate, nan=0.05), 0.0, 0.99)
-    q = young_hazard_for_rate(rate) / max(p.consider_rate_young, 1e-6)
-    q = np.clip(q, 1e-5, 0.95)
+    q = np.clip(leave_probability_for_rate(rate, p), 1e-5, 0.95)
     s.emigration_constant[:] = np.log(q / (1 - q)) + stay - inclusive
 
 
@@ -158,10 +164,21 @@ def emigration_destinations(model: MigrationModel, doctorate: bool = False) -> n
     return logit_probabilities(u)
 
 
+def count_new_emigrants(model: MigrationModel, rows: np.ndarray) -> None:
+    """Add people who became skilled emigrants without leaving home (foreign graduates who stay
+    abroad) to the year's emigrations and the corridor flows."""
+    pop, n = model.pop, model.state.n
+    o, loc, weight = pop.origin[rows], pop.location[rows], pop.weight[rows]
+    model.flows["emigrations"] += tally(o, weight, n)
+    key = o.astype(np.int64) * n + loc
+    model.emigration_flows += tally(key, weight, n * n).reshape(n, n)
+
+
 def relocate(
-    model: MigrationModel, rows: np.ndarray, new_loc: np.ndarray, count_emigration: bool = True
+    model: MigrationModel, rows: np.ndarray, new_loc: np.ndarray, count_flows: bool = True
 ) -> None:
-    """Apply moves: update location, recognition, ties and the year's flow counters."""
+    """Apply moves: update location, recognition, ties and (unless `count_flows` is False,
+    for students sent home on graduation, who were never emigrants) the year's flows."""
     pop, flows = model.pop, model.flows
     moved = new_loc != pop.location[rows]
     rows, new_loc = rows[moved], new_loc[moved]
@@ -171,12 +188,12 @@ def relocate(
     weight = pop.weight[rows]
     leaving = (old == o) & (new_loc != o)
     returning = (old != o) & (new_loc == o)
-    if count_emigration:
-        flows["emigrations"] += tally(o[leaving], weight[leaving], model.state.n)
-    n = model.state.n
-    key = o[leaving].astype(np.int64) * n + new_loc[leaving]
-    model.emigration_flows += tally(key, weight[leaving], n * n).reshape(n, n)
-    flows["returns"] += tally(o[returning], weight[returning], model.state.n)
+    if count_flows:
+        n = model.state.n
+        flows["emigrations"] += tally(o[leaving], weight[leaving], n)
+        flows["returns"] += tally(o[returning], weight[returning], n)
+        key = o[leaving].astype(np.int64) * n + new_loc[leaving]
+        model.emigration_flows += tally(key, weight[leaving], n * n).reshape(n, n)
     pop.column("location")[rows] = new_loc
     pop.column("recognised")[rows] = draw_recognition(model, rows, new_loc)
     pop.column("returnee")[rows[returning]] = True
@@ -199,10 +216,9 @@ def migration_step(model: MigrationModel, post_study_rows: np.ndarray) -> None:
         return
     new_loc = choose_locations(model, rows, post[rows].astype(float))
     relocate(model, rows, new_loc)
-    # graduates abroad who stay on become emigrants of their origin this year
-    stayed = post[rows] & (new_loc == pop.location[rows]) & (new_loc != pop.origin[rows])
-    o = pop.origin[rows[stayed]]
-    model.flows["emigrations"] += tally(o, pop.weight[rows[stayed]], model.state.n)
+    # graduates abroad who do not go home (stay or move on) become emigrants of their origin
+    graduates = rows[post[rows] & (new_loc != pop.origin[rows])]
+    count_new_emigrants(model, graduates)
 
 
 def age_abroad(model: MigrationModel) -> None:
