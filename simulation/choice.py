@@ -38,6 +38,9 @@ def sample_by_class(probs: np.ndarray, agent_class: np.ndarray, uniforms: np.nda
     return np.minimum(choice, n_options - 1)
 
 
+DENSE_LIMIT = 1 << 22  # combinations up to which classes are found with a presence table
+
+
 def classes_of(keys: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Group agents by the combination of integer keys, key i taking values in [0, sizes[i]).
 
@@ -48,7 +51,16 @@ def classes_of(keys: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np
     code = np.zeros(len(keys[0]), dtype=np.int64)
     for key, size in zip(keys, sizes, strict=True):
         code = code * size + np.asarray(key, dtype=np.int64)
-    unique, agent_class = np.unique(code, return_inverse=True)
+    space = int(np.prod(sizes, dtype=np.int64))
+    if space <= DENSE_LIMIT:  # a presence table is much faster than sorting
+        present = np.zeros(space, dtype=bool)
+        present[code] = True
+        unique = np.flatnonzero(present)
+        lookup = np.empty(space, dtype=np.int32)
+        lookup[unique] = np.arange(len(unique), dtype=np.int32)
+        agent_class = lookup[code].astype(np.int64)
+    else:
+        unique, agent_class = np.unique(code, return_inverse=True)
     columns = []
     for size in reversed(sizes):
         columns.append(unique % size)

@@ -113,6 +113,7 @@ class MigrationModel(mesa.Model):
         # [origin, destination] people leaving home, summed over the run (corridor flows)
         self.emigration_flows = np.zeros((world.n, world.n))
         self._stream_cache: dict[str, np.random.Generator] = {}
+        self._skilled_cache: tuple[int, np.ndarray] | None = None
         self._init_population()
         self._init_network()
         self.records: list[dict[str, np.ndarray]] = []
@@ -177,9 +178,16 @@ class MigrationModel(mesa.Model):
 
     # --- derived quantities ------------------------------------------------------------------
     def skilled_residents(self) -> np.ndarray:
+        """Weighted skilled workers living in each country (cached until people change)."""
         pop = self.pop
-        workers = pop.kind == WORKER
-        return tally(pop.location[workers], pop.weight[workers], self.world.n)
+        cached = self._skilled_cache
+        if cached is None or cached[0] != pop.version:
+            workers = pop.kind == WORKER
+            cached = self._skilled_cache = (
+                pop.version,
+                tally(pop.location[workers], pop.weight[workers], self.world.n),
+            )
+        return cached[1].copy()
 
     def adults(self) -> np.ndarray:
         """Resident adults: skilled workers living here plus unskilled residents (at least 1)."""

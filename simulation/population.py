@@ -35,22 +35,27 @@ class Population:
     def __init__(self, capacity: int = 1024):
         self.n = 0
         self.next_uid = 0
+        self.version = 0  # bumped on every write, so derived tallies can be cached
         self._cols = {name: np.zeros(max(capacity, 16), dtype=t) for name, t in COLUMNS.items()}
 
     def __getattr__(self, name: str) -> np.ndarray:
         cols = self.__dict__.get("_cols")
         if cols is not None and name in cols:
-            return cols[name][: self.n]
+            view = cols[name][: self.n]
+            view.flags.writeable = False  # writes go through column(), which marks the change
+            return view
         raise AttributeError(name)
 
     def column(self, name: str) -> np.ndarray:
-        """A writable view of the live rows of one column."""
+        """A writable view of the live rows of one column (marks the population changed)."""
+        self.version += 1
         return self._cols[name][: self.n]
 
     def append(self, count: int, **values: np.ndarray | float | int) -> np.ndarray:
         """Add `count` agents; unspecified columns are zero. Returns the new rows' indices."""
         if count <= 0:
             return np.zeros(0, dtype=np.int64)
+        self.version += 1
         need = self.n + count
         capacity = len(self._cols["uid"])
         if need > capacity:
@@ -73,6 +78,7 @@ class Population:
         """Drop the rows where mask is False, preserving order."""
         if mask.all():
             return
+        self.version += 1
         k = int(mask.sum())
         for col in self._cols.values():
             col[:k] = col[: self.n][mask]

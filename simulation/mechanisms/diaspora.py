@@ -19,30 +19,35 @@ if TYPE_CHECKING:
     from simulation.model import MigrationModel
 
 
-def corridor_sums(model: MigrationModel, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """(origins, locations) sum of values over the masked agents."""
+def corridor_sums(model: MigrationModel, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """(origins, locations) sum of values over the given agents' rows."""
     pop, n = model.pop, model.state.n
-    key = pop.origin[mask].astype(np.int64) * n + pop.location[mask]
+    key = pop.origin[rows].astype(np.int64) * n + pop.location[rows]
     return tally(key, values, n * n).reshape(n, n)
 
 
-def skilled_abroad_mask(model: MigrationModel) -> np.ndarray:
+def skilled_abroad(model: MigrationModel) -> np.ndarray:
     pop = model.pop
-    return (pop.kind == WORKER) & (pop.location != pop.origin)
+    return np.flatnonzero((pop.kind == WORKER) & (pop.location != pop.origin))
 
 
 def corridor_members(model: MigrationModel) -> np.ndarray:
     """(origins, locations) weighted skilled emigrants."""
-    abroad = skilled_abroad_mask(model)
-    return corridor_sums(model, model.pop.weight[abroad], abroad)
+    rows = skilled_abroad(model)
+    return corridor_sums(model, rows, model.pop.weight[rows])
 
 
 def diaspora_step(model: MigrationModel, etraining: bool = True) -> None:
-    """Update corridor sizes, knowledge transfer and remittances for this year."""
+    """Update corridor sizes, knowledge transfer and remittances for this year.
+
+    Per-agent quantities are summed onto corridors first (tie-weighted members, skill and
+    recognised members); country factors (ICT, engagement, wages, costs) then act on the
+    (origin, destination) matrices, which is far cheaper than gathering them per agent.
+    """
     p, s, pop = model.params, model.state, model.pop
-    abroad = skilled_abroad_mask(model)
-    weight = pop.weight[abroad]
-    members = corridor_sums(model, weight, abroad)
+    rows = skilled_abroad(model)
+    weight = pop.weight[rows]
+    members = corridor_sums(model, rows, weight)
     model.skilled_diaspora = members
     model.diaspora = np.maximum(
         model.world.migrant_stock + members - model.skilled_diaspora_start, 0.0
@@ -51,13 +56,13 @@ def diaspora_step(model: MigrationModel, etraining: bool = True) -> None:
         s.knowledge_transfer[:] = 0.0
         s.remittances[:] = 0.0
         return
-    o, loc = pop.origin[abroad], pop.location[abroad]
-    tie = pop.tie[abroad].astype(float)
-    transfer = weight * pop.skill[abroad] * tie * s.ict[o] * s.ict[loc] * s.engagement[o]
-    s.knowledge_transfer = tally(o, transfer, s.n)
-    earned = np.where(pop.recognised[abroad], s.wage_skilled[loc], s.wage_unskilled[loc])
-    sent = weight * p.remittance_share * tie * earned * (1 - s.remittance_cost[o])
-    s.remittances = tally(o, sent, s.n)
+    tied = weight * pop.tie[rows]
+    skill_tied = corridor_sums(model, rows, tied * pop.skill[rows])
+    recognised_tied = corridor_sums(model, rows, tied * pop.recognised[rows])
+    all_tied = corridor_sums(model, rows, tied)
+    s.knowledge_transfer = (skill_tied @ s.ict) * s.ict * s.engagement
+    earned = recognised_tied @ s.wage_skilled + (all_tied - recognised_tied) @ s.wage_unskilled
+    s.remittances = p.remittance_share * earned * (1 - s.remittance_cost)
     if not etraining:
         return
     gain = p.knowledge_etraining * s.knowledge_transfer / model.adults()

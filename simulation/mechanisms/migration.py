@@ -93,15 +93,18 @@ def stay_and_home_utility(model: MigrationModel, rows: np.ndarray, post_study: n
 
 
 def consider_probability(model: MigrationModel, rows: np.ndarray) -> np.ndarray:
-    """Chance each worker considers a move this year: by age band, raised by a shock here."""
+    """Chance each worker considers a move this year: by age band, higher in the first years
+    abroad, raised by a shock where the worker lives."""
     p, s, pop = model.params, model.state, model.pop
     age = pop.age[rows]
-    base = np.where(age < MID_AGE, p.consider_rate_mid, p.consider_rate_old)
-    base = np.where(age < YOUNG_AGE, p.consider_rate_young, base)
-    recent = (pop.location[rows] != pop.origin[rows]) & (pop.years_abroad[rows] < 5)
+    by_band = np.array([p.consider_rate_young, p.consider_rate_mid, p.consider_rate_old])
+    base = by_band[(age >= YOUNG_AGE).astype(np.int64) + (age >= MID_AGE)]
+    location = pop.location[rows]
+    recent = (location != pop.origin[rows]) & (pop.years_abroad[rows] < 5)
     base = np.where(recent, np.maximum(base, p.consider_rate_recent), base)
-    boost = 1 + p.shock_move_sensitivity * s.shock[pop.location[rows]] if p.m7_shocks else 1.0
-    return np.clip(base * boost, 0.0, 1.0)
+    if p.m7_shocks:
+        base = base * (1 + p.shock_move_sensitivity * s.shock[location])
+    return np.minimum(base, 1.0)
 
 
 def choose_locations(model: MigrationModel, rows: np.ndarray, post_study: np.ndarray) -> np.ndarray:
@@ -115,8 +118,7 @@ def choose_locations(model: MigrationModel, rows: np.ndarray, post_study: np.nda
     u_move = move_utility(model, keys[:, 0], keys[:, 1], keys[:, 2], keys[:, 3].astype(bool))
     inclusive = logsumexp_rows(u_move)[agent_class]
     stay, home = stay_and_home_utility(model, rows, post_study)
-    three = logit_probabilities(np.stack([stay, home, inclusive], axis=1))
-    pick = sample_by_class(three, np.arange(len(rows)), rng.random(len(rows)))
+    pick = three_way_choice(stay, home, inclusive, rng.random(len(rows)))
     new_loc = loc.copy()
     new_loc[pick == 1] = o[pick == 1]
     elsewhere = np.flatnonzero(pick == 2)
@@ -155,6 +157,18 @@ def calibrate_emigration(model: MigrationModel, emigration_rate: np.ndarray) -> 
     rate = np.clip(np.nan_to_num(emigration_rate, nan=0.05), 0.0, 0.99)
     q = np.clip(leave_probability_for_rate(rate, p), 1e-5, 0.95)
     s.emigration_constant[:] = np.log(q / (1 - q)) + stay - inclusive
+
+
+def three_way_choice(
+    stay: np.ndarray, home: np.ndarray, elsewhere: np.ndarray, uniforms: np.ndarray
+) -> np.ndarray:
+    """0 = stay, 1 = go home, 2 = move elsewhere, by logit over the three utilities."""
+    top = np.maximum(np.maximum(stay, home), elsewhere)
+    e_stay, e_home, e_else = np.exp(stay - top), np.exp(home - top), np.exp(elsewhere - top)
+    total = e_stay + e_home + e_else
+    p_stay = e_stay / total
+    p_home = e_home / total
+    return (uniforms >= p_stay).astype(np.int64) + (uniforms >= p_stay + p_home)
 
 
 def emigration_destinations(model: MigrationModel, doctorate: bool = False) -> np.ndarray:
@@ -210,8 +224,9 @@ def migration_step(model: MigrationModel, post_study_rows: np.ndarray) -> None:
     )
     post = np.zeros(pop.n, dtype=bool)
     post[post_study_rows] = True
-    chosen = np.flatnonzero(consider)
-    rows = np.union1d(workers[chosen], post_study_rows)
+    selected = post.copy()
+    selected[workers[consider]] = True
+    rows = np.flatnonzero(selected)
     if not len(rows):
         return
     new_loc = choose_locations(model, rows, post[rows].astype(float))
