@@ -1,8 +1,9 @@
 """Policy events and shocks that fire at a given year (MODEL.md §6).
 
-A scenario is a timeline of these; the model applies the ones due at the start of each year
-(step 2, "Economy"). Each kind documents what `value` means, so scenario files, the scenario
-README and error messages all read from the same table.
+A scenario is a timeline of these; the model applies the ones due at the start of each year,
+before that year's shocks (so a scheduled shock strikes in its year). Each kind documents what
+`value` means, so scenario files, the scenario README and error messages all read from the same
+table.
 """
 
 from __future__ import annotations

@@ -53,8 +53,8 @@ METRICS: dict[str, MetricSpec] = {
         _M(
             "emigrations",
             "persons/year",
-            "Skilled people leaving their origin country this year (incl. graduates abroad who "
-            "stay and environmental migrants).",
+            "New skilled emigrants of the country this year: skilled people leaving it "
+            "(environmental migrants included) and its graduates abroad who do not come home.",
             "sum",
         ),
         _M(

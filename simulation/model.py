@@ -203,7 +203,7 @@ class MigrationModel(mesa.Model):
         return np.divide(emigrants, pool, out=np.zeros_like(pool), where=pool > 0)
 
     def young_emigration_rate(self) -> np.ndarray:
-        """Skilled emigration rate of the under-40s by origin: the prospect youths see."""
+        """Skilled emigration rate of workers under YOUNG_AGE by origin: the prospect youths see."""
         pop, n = self.pop, self.world.n
         young = (pop.kind == WORKER) & (pop.age < YOUNG_AGE)
         abroad = young & (pop.location != pop.origin)
