@@ -164,7 +164,7 @@ PARAMETERS: tuple[ParamSpec, ...] = (
        "A shock at a worker's location multiplies the chance to consider moving by "
        "(1 + s x shock)."),
     # --- M5 recognition -----------------------------------------------------------------------
-    _p("recognition_base", float, 0.45, 0.0, 1.0, "probability", "M5",
+    _p("recognition_base", float, 0.3, 0.0, 1.0, "probability", "M5",
        "OECD: about a third of employed highly educated immigrants are over-qualified "
        "(set so that brain waste starts near that level)",
        "Chance that a foreign qualification is recognised with no convention, QA or network."),
