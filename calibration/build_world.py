@@ -34,6 +34,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simulation.events import CONVENTIONS, HAZARDS
+from simulation.world import COUNTRY_COLUMNS
+
 BASE_YEAR = 2000
 MIN_ADULTS = 50_000  # territories with fewer adults (25+) are dropped
 SIG_DIGITS = 6
@@ -135,15 +138,6 @@ CONVENTION_CODES: dict[str, str] = {
     "LRC_1997": "europe",
     "GRC_2019": "global",
 }
-CONVENTIONS: tuple[str, ...] = (
-    "africa",
-    "arab",
-    "asia_pacific",
-    "latin_america",
-    "europe",
-    "mediterranean",
-    "global",
-)
 # Events that make a state a party (signatures and cabinet approvals do not).
 PARTY_EVENTS: frozenset[str] = frozenset(
     {
@@ -165,7 +159,6 @@ COUNCIL_OF_EUROPE_2012: tuple[str, ...] = (
 )  # fmt: skip
 LISBON_BY_2012_EXCEPT: frozenset[str] = frozenset({"GRC", "MCO"})
 
-HAZARDS: tuple[str, ...] = ("drought", "flood", "cyclone", "heat")
 EVENT_THRESHOLD = 0.0005  # disaster displacement above 0.05 % of population = an event year
 IDMC_YEARS = range(2008, 2023)
 # ASSUMPTION: how a country's disaster events split across the four hazard kinds (shares of
@@ -210,31 +203,6 @@ TEACHING_WORLD: tuple[tuple[str, str], ...] = (
     ("EGY", "Middle East and North Africa; Gulf-oriented migration"),
 )
 
-COUNTRY_COLUMNS: tuple[str, ...] = (
-    "iso3",
-    "name",
-    "region",
-    "lon",
-    "lat",
-    "pop_adult",
-    "tertiary_share",
-    "gdppc_ppp",
-    "tertiary_ger",
-    "edu_quality",
-    "ict",
-    "pop_growth",
-    *(f"hazard_{h}_{x}" for h in HAZARDS for x in ("p", "sev")),
-    "visa_openness",
-    "remittance_cost",
-    "outbound_ratio",
-    "inbound_rate",
-    "skilled_emigration_rate",
-    "emigrant_skilled_share",
-    "quality_assurance",
-    "adaptation",
-    *(f"conv_{c}" for c in CONVENTIONS),
-    "imputed",
-)
 CORRIDOR_COLUMNS: tuple[str, ...] = (
     "origin",
     "destination",

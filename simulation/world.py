@@ -26,7 +26,12 @@ REGIONS: dict[str, str] = {
     "SAS": "South Asia",
     "SSF": "Sub-Saharan Africa",
 }
-NUMERIC_COLUMNS: tuple[str, ...] = (
+CONVENTION_COLUMNS: tuple[str, ...] = tuple(f"conv_{c}" for c in CONVENTIONS)
+# The countries table, in file order (calibration/build_world.py writes exactly these columns).
+COUNTRY_COLUMNS: tuple[str, ...] = (
+    "iso3",
+    "name",
+    "region",
     "lon",
     "lat",
     "pop_adult",
@@ -36,6 +41,7 @@ NUMERIC_COLUMNS: tuple[str, ...] = (
     "edu_quality",
     "ict",
     "pop_growth",
+    *(f"hazard_{h}_{x}" for h in HAZARDS for x in ("p", "sev")),
     "visa_openness",
     "remittance_cost",
     "outbound_ratio",
@@ -44,9 +50,14 @@ NUMERIC_COLUMNS: tuple[str, ...] = (
     "emigrant_skilled_share",
     "quality_assurance",
     "adaptation",
-    *(f"hazard_{h}_{x}" for h in HAZARDS for x in ("p", "sev")),
+    *CONVENTION_COLUMNS,
+    "imputed",
 )
-CONVENTION_COLUMNS: tuple[str, ...] = tuple(f"conv_{c}" for c in CONVENTIONS)
+NUMERIC_COLUMNS: tuple[str, ...] = tuple(
+    c
+    for c in COUNTRY_COLUMNS
+    if c not in ("iso3", "name", "region", "imputed", *CONVENTION_COLUMNS)
+)
 WORLD_NAMES: tuple[str, ...] = ("default", "teaching")
 
 
