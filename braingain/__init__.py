@@ -1,0 +1,1 @@
+"""The `braingain` command line (scenario batches, comparisons, the main job); see cli.py."""

@@ -1,0 +1,414 @@
+"""The `braingain` command: run scenario batches, compare what-ifs, and the main job.
+
+Bad input (scenario files, options, an output folder holding other results) ends with one
+message on stderr and exit status 2, never a traceback. Exit 1 means the batch finished but some
+runs failed (listed, with tracebacks in the ledger); 130 means interrupted (rerun to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from experiments.errors import UserError
+
+EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = REPO / "scenarios"
+MAIN_WHAT_IFS = ("global_convention", "ict_leapfrog")
+
+DESCRIPTION = """\
+braingain: agent-based simulation of skilled migration, brain drain and brain gain.
+
+Scenarios are TOML files (see scenarios/README.md). Every run is one (scenario, replication);
+replication r uses the seed SeedSequence(seed, spawn_key=(r,)), so results do not depend on the
+number of workers, their order, or resuming, and replication r of every scenario shares random
+numbers with replication r of the others (paired comparisons).
+
+Results go to an output folder: manifest.json, ledger.jsonl, chunks/, metrics.parquet and
+summary.csv (plus comparison.csv and figures/ for compare). Rerunning the same command in the
+same folder resumes: finished runs are kept, the rest run.
+
+exit status: 0 ok; 1 some runs failed (see the ledger); 2 bad input; 130 interrupted."""
+
+
+# --- option types (argparse turns their ValueErrors into exit-2 messages) -----------------------
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+_positive_int.__name__ = "positive integer"
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
+_seed.__name__ = "non-negative integer"
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError(text)
+    return value
+
+
+_positive_float.__name__ = "positive number"
+
+
+def _years(text: str) -> list[int]:
+    return sorted({int(part) for part in text.split(",") if part.strip()})
+
+
+_years.__name__ = "comma-separated list of years"
+
+
+def _assignment(text: str) -> tuple[str, Any]:
+    """NAME=VALUE with VALUE read as TOML (numbers, true/false)."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip():
+        raise ValueError(text)
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return name.strip(), value
+
+
+_assignment.__name__ = "NAME=VALUE assignment"
+
+
+# --- the parser ----------------------------------------------------------------------------------
+def _execution_options(parser: argparse.ArgumentParser, replications_help: str) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="local worker processes (default: the CPUs available to this process)",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help="run on a Dask cluster instead, e.g. tcp://10.0.0.5:8786 (workers need braingain "
+        "installed and, for a world given as a folder, the same path)",
+    )
+    parser.add_argument("--replications", type=_positive_int, metavar="R", help=replications_help)
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        metavar="S",
+        help="root seed, overriding the scenario's `seed` (replication r uses "
+        "SeedSequence(S, spawn_key=(r,)))",
+    )
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        type=_assignment,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a model parameter in every scenario, e.g. --set agents_per_country=50 "
+        "(repeatable; checked against the parameter table)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        help="output folder (default: results/<scenario names>); rerunning into the same folder "
+        "resumes",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="discard earlier results in the output folder instead of resuming",
+    )
+    parser.add_argument(
+        "--keep-failed",
+        action="store_true",
+        help="on resume, do not rerun runs that failed before (default: rerun them)",
+    )
+    parser.add_argument(
+        "--chunk-seconds",
+        type=_positive_float,
+        default=1.0,
+        metavar="SEC",
+        help="work sent to a worker at once, in seconds of measured run time (default: 1.0)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
+    parser.add_argument(
+        "--task",
+        metavar="MODULE:FUNCTION",
+        help="advanced: run this function instead of the model; it takes (world, params, years, "
+        "seed, events) like simulation.simulate_with_counterfactual and returns its frame",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="braingain",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="run scenarios: metrics.parquet and summary.csv",
+        description="Run every replication of one or more scenarios. Writes DIR/metrics.parquet "
+        "(one row per scenario, replication, year and country; one column per metric) and "
+        "DIR/summary.csv (per scenario, area and year: mean and 95%% t-interval over "
+        "replications, for countries, regions and the world).",
+    )
+    run.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml", help="scenario files")
+    _execution_options(run, "replications per scenario (default: each scenario's own)")
+    run.set_defaults(func=cmd_run)
+
+    compare = commands.add_parser(
+        "compare",
+        help="compare what-ifs with a baseline (paired replications)",
+        description="Run BASE and each ALT with the same seeds and replications (common random "
+        "numbers), then write DIR/comparison.csv: per country, region and the world, ALT - BASE "
+        "of every metric at the chosen years, the mean over paired replications and its 95%% "
+        "t-interval; and DIR/figures/*.png of the headline metrics over time with 95%% bands. "
+        "Also writes metrics.parquet and summary.csv as `run` does.",
+    )
+    compare.add_argument("base", metavar="BASE.toml", help="the baseline scenario")
+    compare.add_argument("alternatives", nargs="+", metavar="ALT.toml", help="what-if scenarios")
+    _execution_options(compare, "paired replications (default: the baseline's)")
+    compare.add_argument(
+        "--years",
+        type=_years,
+        metavar="Y1,Y2",
+        help="years reported in comparison.csv (default: a middle year and the last year)",
+    )
+    compare.set_defaults(func=cmd_compare)
+
+    main = commands.add_parser(
+        "main",
+        help="the main job: baseline vs global_convention and ict_leapfrog",
+        description="Compare scenarios/baseline.toml with global_convention.toml and "
+        "ict_leapfrog.toml on the default world, then print the baseline's regions at the last "
+        "year and which regions gain or lose under each what-if (`make run`). Results go to "
+        "results/main; a rerun reuses finished runs, and starts afresh if the model code or the "
+        "scenarios changed.",
+    )
+    _execution_options(main, "paired replications (default: 10)")
+    main.add_argument(
+        "--agents",
+        type=_positive_int,
+        default=100,
+        metavar="N",
+        help="agents per country (default: 100; the parameter table's default is 200)",
+    )
+    main.set_defaults(func=cmd_main, replications_default=10)
+
+    check = commands.add_parser(
+        "check",
+        help="validate scenario files without running them",
+        description="Read, merge (`extends`) and validate scenario files; print what each "
+        "would run.",
+    )
+    check.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml", help="scenario files")
+    check.set_defaults(func=cmd_check)
+    return parser
+
+
+# --- commands ------------------------------------------------------------------------------------
+def _task(spec: str | None) -> Any:
+    if not spec:
+        return None
+    module, sep, name = spec.partition(":")
+    try:
+        task = getattr(importlib.import_module(module), name) if sep else None
+    except (ImportError, AttributeError) as exc:
+        raise UserError(f"--task {spec}: cannot import ({exc}); allowed: MODULE:FUNCTION") from None
+    if not callable(task):
+        raise UserError(f"--task {spec}: not a function; allowed: MODULE:FUNCTION")
+    return task
+
+
+def _options(args: argparse.Namespace) -> Any:
+    from experiments.runner import RunnerOptions
+
+    return RunnerOptions(
+        workers=args.workers,
+        scheduler=args.scheduler,
+        chunk_seconds=args.chunk_seconds,
+        progress=not args.no_progress,
+        retry_failed=not args.keep_failed,
+        overwrite=args.overwrite,
+        replace_stale=args.command == "main",  # the demo job follows the code, never refuses
+        command=["braingain", *sys.argv[1:]] if sys.argv else [],
+    )
+
+
+def _prepare(scenarios: list[Any], args: argparse.Namespace, paired: bool) -> list[Any]:
+    base = scenarios[0]
+    replications = args.replications or (base.replications if paired else None)
+    seed = args.seed if args.seed is not None else (base.seed if paired else None)
+    return [
+        s.with_options(replications=replications, seed=seed, set_params=dict(args.sets))
+        for s in scenarios
+    ]
+
+
+def _execute(batch: Any, out: Path, args: argparse.Namespace) -> Any:
+    from experiments.runner import run_batch
+
+    result = run_batch(batch, out, _options(args))
+    reused = f", {result.skipped} reused from earlier sessions" if result.skipped else ""
+    print(
+        f"{result.total} runs in {out}: {result.done} done{reused}, {len(result.failed)} "
+        f"failed ({result.wall_seconds:.1f} s)"
+    )
+    for record in result.failed[:5]:
+        last = (record.error or "").strip().splitlines()[-1:] or ["?"]
+        print(f"  failed: {record.scenario} replication {record.replication}: {last[0]}")
+    if len(result.failed) > 5:
+        print(f"  ... and {len(result.failed) - 5} more")
+    if result.failed:
+        print(f"  tracebacks: {out / 'ledger.jsonl'}")
+    if result.interrupted:
+        print(
+            f"interrupted: rerun the same command to resume ({result.done} of {result.total} "
+            "runs kept)",
+            file=sys.stderr,
+        )
+    return result
+
+
+def _default_out(prefix: str, names: Sequence[str]) -> Path:
+    return Path("results") / (prefix + "_".join(names))[:120]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from experiments.batch import make_batch
+    from experiments.scenario import load_scenarios
+    from experiments.summary import write_summary
+
+    scenarios = _prepare(load_scenarios(args.scenarios), args, paired=False)
+    batch = make_batch(scenarios, _task(args.task))
+    out = args.out or _default_out("", [s.name for s in batch.scenarios])
+    result = _execute(batch, out, args)
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    summary = write_summary(result.metrics_path, batch, out)
+    print(f"wrote {result.metrics_path} and {summary}")
+    return EXIT_FAILED_RUNS if result.failed else EXIT_OK
+
+
+def _compare(paths: list[Path | str], args: argparse.Namespace, out: Path | None) -> Any:
+    """Run and compare; returns (batch, comparison, result) or None if interrupted."""
+    from experiments.batch import make_batch
+    from experiments.compare import (
+        check_pairable,
+        check_years,
+        compare,
+        default_years,
+        write_comparison,
+    )
+    from experiments.scenario import load_scenarios
+    from experiments.summary import write_summary
+
+    loaded = load_scenarios(paths)
+    check_pairable(loaded[0], loaded[1:])
+    scenarios = _prepare(loaded, args, paired=True)
+    for before, after in zip(loaded[1:], scenarios[1:], strict=True):
+        if (before.seed, before.replications) != (after.seed, after.replications):
+            print(
+                f"note: {after.name} runs with seed {after.seed} and {after.replications} "
+                f"replications (its file says {before.seed} and {before.replications}) so that "
+                "its runs pair with the baseline's"
+            )
+    years = getattr(args, "years", None) or default_years(scenarios[0], scenarios[1:])
+    check_years(years, scenarios[0], scenarios[1:])
+    batch = make_batch(scenarios, _task(args.task))
+    names = [s.name for s in batch.scenarios]
+    out = out or _default_out("compare_", [names[0], "vs", *names[1:]])
+    result = _execute(batch, out, args)
+    if result.interrupted:
+        return None
+    from experiments.figures import write_figures
+
+    write_summary(result.metrics_path, batch, out)
+    comparison = compare(result.metrics_path, batch, names[0], names[1:], years)
+    path = write_comparison(comparison, out)
+    figures = write_figures(comparison.levels, comparison.differences, out)
+    print(f"wrote {path}, {out / 'summary.csv'} and {len(figures)} figures in {out / 'figures'}")
+    return batch, comparison, result
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from braingain.report import print_differences
+
+    done = _compare([args.base, *args.alternatives], args, args.out)
+    if done is None:
+        return EXIT_INTERRUPTED
+    batch, comparison, result = done
+    print_differences(comparison, batch)
+    return EXIT_FAILED_RUNS if result.failed else EXIT_OK
+
+
+def cmd_main(args: argparse.Namespace) -> int:
+    from braingain.report import print_baseline, print_differences
+
+    files = [SCENARIOS / f"{name}.toml" for name in ("baseline", *MAIN_WHAT_IFS)]
+    args.replications = args.replications or args.replications_default
+    args.sets = [("agents_per_country", args.agents), *args.sets]
+    done = _compare(files, args, args.out or Path("results") / "main")
+    if done is None:
+        return EXIT_INTERRUPTED
+    batch, comparison, result = done
+    print_baseline(comparison, batch)
+    print_differences(comparison, batch, metrics=("net_brain_gain", "human_capital"))
+    return EXIT_FAILED_RUNS if result.failed else EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from experiments.scenario import load_scenarios
+
+    for s in load_scenarios(args.scenarios):
+        print(
+            f"{s.name}: world {s.world_ref}, {s.start_year + 1}..{s.last_year}, "
+            f"{s.replications} replications, seed {s.seed}, {len(s.overrides)} parameter "
+            f"overrides, {len(s.events)} events"
+        )
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `braingain` console script; returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a bad option (argparse printed why)
+        return int(exc.code or 0)
+    if args.command in ("run", "compare", "main") and not args.scheduler:
+        from experiments.engines import start_forkserver
+
+        start_forkserver(((args.task or "simulation.run:").partition(":")[0],))
+    try:
+        return args.func(args)
+    except UserError as exc:
+        print(f"braingain: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("braingain: interrupted; rerun the same command to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

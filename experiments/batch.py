@@ -1,0 +1,80 @@
+"""A batch: scenarios x replications, and the task that runs one of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from experiments.scenario import Scenario, event_dict
+from experiments.worker import RunSpec, TaskFn
+
+RunKey = tuple[str, int]
+
+
+def default_task() -> TaskFn:
+    """The model: each run also simulates its no-migration twin (for net_brain_gain)."""
+    from simulation import simulate_with_counterfactual
+
+    return simulate_with_counterfactual
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What to run. Runs are listed scenario by scenario, replication by replication."""
+
+    scenarios: tuple[Scenario, ...]
+    task: TaskFn
+
+    def specs(self) -> list[RunSpec]:
+        return [
+            RunSpec(
+                scenario=s.name,
+                replication=r,
+                world=s.world_ref,
+                params=s.params.to_dict(),
+                years=s.years,
+                root_seed=s.seed,
+                events=s.events,
+            )
+            for s in self.scenarios
+            for r in range(s.replications)
+        ]
+
+    def keys(self) -> list[RunKey]:
+        return [(s.name, r) for s in self.scenarios for r in range(s.replications)]
+
+    def scenario(self, name: str) -> Scenario:
+        return next(s for s in self.scenarios if s.name == name)
+
+
+def make_batch(scenarios: Sequence[Scenario], task: TaskFn | None = None) -> Batch:
+    """A batch with unique scenario names (a repeated name gets a suffix _2, _3, ...)."""
+    seen: dict[str, int] = {}
+    unique: list[Scenario] = []
+    for scenario in scenarios:
+        count = seen.get(scenario.name, 0) + 1
+        seen[scenario.name] = count
+        unique.append(
+            scenario if count == 1 else scenario.with_options(name=f"{scenario.name}_{count}")
+        )
+    return Batch(tuple(unique), task or default_task())
+
+
+def manifest_entry(scenario: Scenario) -> dict[str, Any]:
+    """How a scenario appears in manifest.json: enough to rerun it from the manifest alone."""
+    return {
+        "name": scenario.name,
+        "description": scenario.description,
+        "file": str(scenario.path),
+        "sources": [{"file": f, "text": t} for f, t in scenario.sources],
+        "world": scenario.world_ref,
+        "start_year": scenario.start_year,
+        "years": scenario.years,
+        "replications": scenario.replications,
+        "seed": scenario.seed,
+        "parameter_overrides": scenario.overrides,
+        "parameters": scenario.params.to_dict(),
+        "events": [event_dict(e) for e in scenario.events],
+        "fingerprint": scenario.fingerprint(),
+    }

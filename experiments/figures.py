@@ -1,0 +1,89 @@
+"""PNG figures of the headline metrics over time, per region and the world, with 95% bands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a display
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from experiments.areas import AREA_NAMES, WORLD_CODE  # noqa: E402
+from simulation.metrics import METRICS  # noqa: E402
+
+FIGURE_METRICS = ("skilled_emigration_rate", "human_capital", "net_brain_gain", "brain_waste_rate")
+
+
+def _panels(frame: pd.DataFrame) -> list[str]:
+    regions = sorted(a for a in frame["area"].unique() if a != WORLD_CODE)
+    return [WORLD_CODE, *regions] if WORLD_CODE in set(frame["area"]) else regions
+
+
+def _grid(count: int) -> tuple[plt.Figure, list[plt.Axes]]:
+    cols = min(4, count)
+    rows = -(-count // cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(3.6 * cols, 2.8 * rows), sharex=True, squeeze=False
+    )
+    flat = list(axes.ravel())
+    for ax in flat[count:]:
+        ax.set_visible(False)
+    return fig, flat
+
+
+def _draw(frame: pd.DataFrame, series: str, title: str, path: Path, zero_line: bool) -> None:
+    panels = _panels(frame)
+    if not panels:
+        return
+    fig, axes = _grid(len(panels))
+    for ax, area in zip(axes, panels, strict=False):
+        cell = frame[frame["area"] == area]
+        for name, line in cell.groupby(series, sort=False):
+            line = line.sort_values("year")
+            ax.plot(line["year"], line["mean"], label=str(name), lw=1.5)
+            ax.fill_between(line["year"], line["ci_low"], line["ci_high"], alpha=0.2, lw=0)
+        if zero_line:
+            ax.axhline(0.0, color="grey", lw=0.8, ls="--")
+        ax.set_title(AREA_NAMES.get(area, area), fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    axes[0].legend(fontsize=7, loc="best")
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_figures(levels: pd.DataFrame, differences: pd.DataFrame, out: Path) -> list[Path]:
+    """levels_<metric>.png (each scenario) and difference_<metric>.png (ALT - BASE)."""
+    folder = out / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for metric in FIGURE_METRICS:
+        unit = METRICS[metric].unit if metric in METRICS else ""
+        level = levels[levels["metric"] == metric]
+        if len(level):
+            path = folder / f"levels_{metric}.png"
+            _draw(
+                level,
+                "scenario",
+                f"{metric} ({unit}): mean and 95% CI over replications",
+                path,
+                zero_line=metric == "net_brain_gain",
+            )
+            written.append(path)
+        diff = differences[differences["metric"] == metric]
+        if len(diff):
+            path = folder / f"difference_{metric}.png"
+            _draw(
+                diff,
+                "alternative",
+                f"{metric}: what-if minus baseline, paired 95% CI",
+                path,
+                zero_line=True,
+            )
+            written.append(path)
+    return written

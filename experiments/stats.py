@@ -1,0 +1,67 @@
+"""Means and 95% confidence intervals over replications (Student t).
+
+The interval is the t-interval of the mean over the rows of each group (the replications):
+mean +- t(0.975, n - 1) * sd / sqrt(n). It is undefined (NaN) for n < 2, and exactly the mean
+when every replication agrees (sd = 0), e.g. paired differences of identical scenarios.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+CONFIDENCE = 0.95
+
+
+def _parts(
+    frame: pd.DataFrame, by: Sequence[str], metrics: Sequence[str], confidence: float
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    grouped = frame.groupby(list(by), sort=True, dropna=False)[list(metrics)]
+    n, mean, sd = grouped.count(), grouped.mean(), grouped.std(ddof=1)
+    counts = n.to_numpy(float)
+    spread = sd.to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        quantile = stats.t.ppf(0.5 + confidence / 2, np.where(counts > 1, counts - 1, np.nan))
+        half = np.where(spread == 0, 0.0, quantile * spread / np.sqrt(counts))
+    half = np.where(counts > 1, half, np.nan)
+    return n, mean, sd, pd.DataFrame(half, index=mean.index, columns=mean.columns)
+
+
+def t_intervals(
+    frame: pd.DataFrame, by: Sequence[str], metrics: Sequence[str], confidence: float = CONFIDENCE
+) -> pd.DataFrame:
+    """Long table: `by` columns, metric, n, mean, sd, ci_low, ci_high."""
+    n, mean, sd, half = _parts(frame, by, metrics, confidence)
+    parts = {"n": n, "mean": mean, "sd": sd, "half": half}
+    long = pd.concat({k: v.stack(future_stack=True) for k, v in parts.items()}, axis=1)
+    long.index = long.index.set_names([*by, "metric"])
+    long = long.reset_index()
+    long["n"] = long["n"].astype(int)
+    long["ci_low"] = long["mean"] - long["half"]
+    long["ci_high"] = long["mean"] + long["half"]
+    return long.drop(columns="half")
+
+
+def t_intervals_wide(
+    frame: pd.DataFrame, by: Sequence[str], metrics: Sequence[str], confidence: float = CONFIDENCE
+) -> pd.DataFrame:
+    """Wide table: `by` columns, replications, then <metric>_mean, _ci_low, _ci_high."""
+    n, mean, _, half = _parts(frame, by, metrics, confidence)
+    columns: dict[str, pd.Series] = {"replications": n.max(axis=1).astype(int)}
+    for metric in metrics:
+        columns[f"{metric}_mean"] = mean[metric]
+        columns[f"{metric}_ci_low"] = mean[metric] - half[metric]
+        columns[f"{metric}_ci_high"] = mean[metric] + half[metric]
+    return pd.DataFrame(columns).reset_index()
+
+
+def direction(low: float, high: float) -> str:
+    """'increase' / 'decrease' when the interval excludes 0, else 'no clear change'."""
+    if np.isfinite(low) and low > 0:
+        return "increase"
+    if np.isfinite(high) and high < 0:
+        return "decrease"
+    return "no clear change"
