@@ -1,6 +1,13 @@
 """Scenarios, the batch runner, the result store and comparisons (issue 3).
 
-`scenario` reads TOML scenario files; `batch` turns scenarios into runs; `runner` executes them
-on a local process pool or a Dask cluster into a `store`; `summary` and `compare` turn stored
-runs into summary.csv and comparison.csv; `figures` draws them.
+- `scenario`: TOML scenario files -> validated `Scenario` (pydantic; `extends`; clear errors)
+- `seeds`: the seed of a run from (root seed, replication) alone
+- `batch`: scenarios x replications and the task that runs one of them
+- `worker`: what a worker process does with a chunk of runs
+- `engines`: a local process pool or a Dask cluster behind concurrent.futures
+- `runner`: chunking, failures, retries, resume, Ctrl-C, progress (`progress`)
+- `store`: manifest, ledger, chunk files and metrics.parquet of an output folder
+- `areas`, `stats`, `summary`, `compare`, `figures`: summary.csv, comparison.csv and PNGs
+- `provenance`: versions, git commit and the model-code fingerprint for manifests
+- `testing`: stand-in tasks (raise, die, sleep, busy work) for tests and the benchmark
 """

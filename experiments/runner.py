@@ -23,21 +23,18 @@ from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
-from experiments.batch import Batch, manifest_entry
+from experiments.batch import Batch
 from experiments.engines import DaskEngine, LocalEngine, make_engine
-from experiments.errors import UserError
+from experiments.manifest import StaleResultsError, finish_session, new_session, open_store
 from experiments.progress import Reporter
-from experiments.provenance import code_fingerprint, git_state, task_name, versions
+from experiments.provenance import code_fingerprint
 from experiments.store import RunKey, RunRecord, Store
 from experiments.worker import ChunkResult, RunOutcome, RunSpec, execute_chunk
-
-MANIFEST_FORMAT = 1
 
 
 @dataclass
@@ -68,10 +65,6 @@ class BatchResult:
     metrics_path: Path | None
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def run_batch(
     batch: Batch,
     out: str | Path,
@@ -84,12 +77,12 @@ def run_batch(
     store = Store(out)
     code = code_fingerprint(batch.task)
     try:
-        manifest = _open_store(store, batch, code, options.overwrite)
+        manifest = open_store(store, batch, code, options.overwrite)
     except StaleResultsError as exc:
         if not options.replace_stale:
             raise
         print(f"note: {exc.reason}; starting afresh", file=sys.stderr)
-        manifest = _open_store(store, batch, code, overwrite=True)
+        manifest = open_store(store, batch, code, overwrite=True)
     records = store.records()
     store.remove_orphans(records)
     keys = batch.keys()
@@ -100,7 +93,7 @@ def run_batch(
         if s.key not in finished and (options.retry_failed or s.key not in records)
     ]
     session = len(manifest.get("sessions", [])) + 1
-    manifest = _manifest(manifest, batch, code, options, session)
+    manifest = new_session(manifest, batch, code, options.command, session)
     store.write_manifest(manifest)
     run = _Execution(batch, store, options, session, records)
     interrupted = False
@@ -116,7 +109,7 @@ def run_batch(
                 interrupted = run.execute(todo, engine)
         except BaseException as exc:  # a second Ctrl-C, or a bug: keep the manifest honest
             status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "crashed"
-            _finish_manifest(store, manifest, run, started, status)
+            finish_session(store, manifest, status, time.perf_counter() - started, run.counts())
             if own:
                 engine.close(cancel=True)
             raise
@@ -131,7 +124,7 @@ def run_batch(
     status = (
         "interrupted" if interrupted else ("complete" if not failed else "complete with failures")
     )
-    _finish_manifest(store, manifest, run, started, status)
+    finish_session(store, manifest, status, time.perf_counter() - started, run.counts())
     return BatchResult(
         out=store.out,
         total=len(keys),
@@ -148,97 +141,6 @@ def run_batch(
 def _preload(batch: Batch) -> tuple[str, ...]:
     module = getattr(getattr(batch.task, "func", batch.task), "__module__", None)
     return (module,) if module else ()
-
-
-# --- manifest ------------------------------------------------------------------------------------
-class StaleResultsError(UserError):
-    """The folder holds results of other model code or of a changed scenario."""
-
-    def __init__(self, out: Path, reason: str):
-        self.reason = f"{out} holds results {reason}"
-        super().__init__(
-            f"{self.reason}; use --overwrite to replace them, or another --out folder"
-        )
-
-
-def _open_store(store: Store, batch: Batch, code: str, overwrite: bool) -> dict[str, Any]:
-    """Check that the folder holds nothing or earlier results of this very batch."""
-    if overwrite:
-        store.clear()
-    existing = store.read_manifest()
-    store.prepare()
-    if existing is None:
-        if store.ledger_path.exists() and store.ledger_path.stat().st_size:
-            raise UserError(
-                f"{store.out}: has a ledger but no manifest.json; use --overwrite or another --out"
-            )
-        return {}
-    if not existing:
-        raise UserError(f"{store.manifest_path}: unreadable; use --overwrite or another --out")
-    if existing.get("code_fingerprint") != code:
-        raise StaleResultsError(
-            store.out,
-            f"made by different model code (fingerprint {existing.get('code_fingerprint')}, "
-            f"now {code})",
-        )
-    if existing.get("task") != task_name(batch.task):
-        raise StaleResultsError(store.out, f"of another task ({existing.get('task')})")
-    known = {s["name"]: s for s in existing.get("scenarios", [])}
-    for scenario in batch.scenarios:
-        old = known.get(scenario.name)
-        if old and old.get("fingerprint") != scenario.fingerprint():
-            raise StaleResultsError(
-                store.out,
-                f"of a different scenario named '{scenario.name}' (world, years, seed, "
-                "parameters or events changed)",
-            )
-    return existing
-
-
-def _manifest(
-    old: dict[str, Any], batch: Batch, code: str, options: RunnerOptions, session: int
-) -> dict[str, Any]:
-    scenarios = {s["name"]: s for s in old.get("scenarios", [])}
-    for scenario in batch.scenarios:
-        scenarios[scenario.name] = manifest_entry(scenario)
-    return {
-        "format": MANIFEST_FORMAT,
-        "created": old.get("created", _now()),
-        "status": "running",
-        "task": task_name(batch.task),
-        "code_fingerprint": code,
-        "git": git_state(),
-        "versions": versions(),
-        "seed_rule": "replication r of a scenario uses SeedSequence(seed, spawn_key=(r,))",
-        "batch": [s.name for s in batch.scenarios],
-        "scenarios": list(scenarios.values()),
-        "sessions": [
-            *old.get("sessions", []),
-            {"session": session, "started": _now(), "command": options.command},
-        ],
-    }
-
-
-def _finish_manifest(
-    store: Store, manifest: dict[str, Any], run: _Execution, started: float, status: str
-) -> None:
-    manifest["status"] = status
-    manifest["sessions"][-1].update(
-        finished=_now(),
-        wall_seconds=round(time.perf_counter() - started, 3),
-        runs_finished=run.ran,
-        runs_failed=run.failed,
-        run_seconds_total=round(run.timed_seconds, 3),
-    )
-    done = [r for r in store.records().values() if r.status == "done"]
-    manifest["timings"] = {
-        "runs_done": len(done),
-        "mean_run_seconds": round(sum(r.seconds for r in done) / len(done), 4) if done else None,
-        "wall_seconds_total": round(
-            sum(s.get("wall_seconds", 0.0) for s in manifest["sessions"]), 3
-        ),
-    }
-    store.write_manifest(manifest)
 
 
 # --- execution -----------------------------------------------------------------------------------
@@ -409,6 +311,14 @@ class _Execution:
             for o in chunk.outcomes
         ]
         return ChunkResult(outcomes, None)
+
+    def counts(self) -> dict[str, Any]:
+        """This session's numbers, for the manifest."""
+        return {
+            "runs_finished": self.ran,
+            "runs_failed": self.failed,
+            "run_seconds_total": round(self.timed_seconds, 3),
+        }
 
     def _count(self, done: int, failed: int) -> None:
         self.ran += done + failed

@@ -9,7 +9,6 @@ against its world (places, event years inside the run) and `PolicyEvent.check()`
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 import json
 import tomllib
@@ -18,122 +17,41 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import ValidationError
 
 from experiments.errors import UserError
-from simulation.events import CONVENTIONS, EVENT_KINDS, HAZARDS, VISA_GROUPS, PolicyEvent
-from simulation.parameters import PARAMETERS, SPECS, ParameterError, Params
+from experiments.scenario_schema import (
+    EVENT_FIELDS,
+    MAX_REPLICATIONS,
+    MAX_SEED,
+    PLACES,
+    TOP_KEYS,
+    EventTable,
+    ParametersTable,
+    Problem,
+    ScenarioError,
+    ScenarioTable,
+    event_allowed,
+    problems_from,
+)
+from simulation.events import PolicyEvent
+from simulation.parameters import ParameterError, Params
 from simulation.world import WORLD_NAMES, UnknownPlaceError, World, load_world
 
-DEFAULTS: dict[str, Any] = {"world": "default", "years": 30, "replications": 10, "seed": 0}
-MAX_YEARS = 200
-MAX_REPLICATIONS = 100_000
-MAX_SEED = 2**63 - 1
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-
-# What each key allows, in the words used by error messages and scenarios/README.md.
-TOP_KEYS: dict[str, str] = {
-    "name": "a short name of letters, digits, '_', '.' or '-' (default: the file name)",
-    "description": "a string",
-    "extends": "a path to another scenario file, relative to this file",
-    "world": f"{' or '.join(repr(w) for w in WORLD_NAMES)}, or a path to a world folder",
-    "years": f"an integer in [1, {MAX_YEARS}]: years simulated after the world's start year",
-    "replications": f"an integer in [1, {MAX_REPLICATIONS}]",
-    "seed": f"an integer in [0, {MAX_SEED}]",
-    "parameters": "a table [parameters] of parameter overrides (names in simulation.PARAMETERS)",
-    "events": "an array of tables [[events]], each with kind, year and the kind's fields",
-}
-_PLACES = 'a list of ISO3 codes, region codes (e.g. "SSF"), region names, or "all"'
-EVENT_FIELDS: dict[str, str] = {
-    "kind": f"one of {', '.join(EVENT_KINDS)}",
-    "year": "an integer calendar year inside the run",
-    "countries": _PLACES,
-    "value": "a number whose meaning and range depend on kind (see scenarios/README.md)",
-    "partners": _PLACES,
-    "convention": f"one of {', '.join(CONVENTIONS)}",
-    "hazard": f"one of {', '.join(HAZARDS)}",
-    "group": f"one of {', '.join(VISA_GROUPS)}",
-    "until": "an integer calendar year inside the run, not before `year`",
-    "label": "a string",
-}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a scenario file."""
-
-    file: str
-    key: str
-    message: str
-
-    def __str__(self) -> str:
-        return (
-            f"{self.file}: {self.key}: {self.message}"
-            if self.key
-            else f"{self.file}: {self.message}"
-        )
-
-
-class ScenarioError(UserError):
-    """A scenario that cannot be used; the message lists every problem as FILE: KEY: WHAT."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-    @classmethod
-    def one(cls, file: str, key: str, message: str) -> ScenarioError:
-        return cls([Problem(file, key, message)])
-
-
-# --- pydantic models of the file's shape ---------------------------------------------------------
-_STRICT = ConfigDict(extra="forbid", strict=True)
-
-
-def _parameter_field(spec: Any) -> tuple[Any, Any]:
-    if spec.kind is bool:
-        return (bool | None, None)
-    if spec.kind is int:
-        return (int | None, Field(None, ge=spec.low, le=spec.high))
-    return (float | None, Field(None, ge=spec.low, le=spec.high, allow_inf_nan=False))
-
-
-ParametersTable = create_model(
+__all__ = [
+    "EVENT_FIELDS",
+    "TOP_KEYS",
     "ParametersTable",
-    __config__=_STRICT,
-    **{spec.name: _parameter_field(spec) for spec in PARAMETERS},
-)
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "cached_world",
+    "event_dict",
+    "load_scenario",
+    "load_scenarios",
+]
 
-
-class EventTable(BaseModel):
-    """One [[events]] entry, as written."""
-
-    model_config = _STRICT
-    kind: str
-    year: int
-    countries: list[str] | str = Field(default_factory=list)
-    value: float = Field(0.0, allow_inf_nan=False)
-    partners: list[str] | str = Field(default_factory=list)
-    convention: str | None = None
-    hazard: str | None = None
-    group: str | None = None
-    until: int | None = None
-    label: str = ""
-
-
-class ScenarioTable(BaseModel):
-    """One scenario file, as written (before `extends` is merged)."""
-
-    model_config = _STRICT
-    name: str | None = Field(None, pattern=NAME_PATTERN)
-    description: str = ""
-    extends: str | None = None
-    world: str | None = None
-    years: int | None = Field(None, ge=1, le=MAX_YEARS)
-    replications: int | None = Field(None, ge=1, le=MAX_REPLICATIONS)
-    seed: int | None = Field(None, ge=0, le=MAX_SEED)
-    parameters: ParametersTable = Field(default_factory=ParametersTable)  # type: ignore[valid-type]
-    events: list[EventTable] = Field(default_factory=list)
+DEFAULTS: dict[str, Any] = {"world": "default", "years": 30, "replications": 10, "seed": 0}
 
 
 # --- the validated scenario -------------------------------------------------------------------
@@ -279,7 +197,7 @@ def _read_chain(path: Path, shown: str, stack: tuple[Path, ...]) -> list[_Layer]
     try:
         table = ScenarioTable.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(_problems(exc, shown, raw)) from None
+        raise ScenarioError(problems_from(exc, shown, raw)) from None
     layer = _Layer(path, shown, text, table)
     if table.extends is None:
         return [layer]
@@ -387,19 +305,6 @@ def _world(value: str, layer: _Layer, problems: list[Problem]) -> tuple[str, Wor
         return ref, None
 
 
-def _event_allowed(kind: str, field: str) -> str:
-    """What a field of this kind of event may hold (for messages from PolicyEvent.check)."""
-    spec = EVENT_KINDS.get(kind)
-    if (
-        spec is not None
-        and field not in ("kind", "year", "countries", "value", "label")
-        and (field not in spec.uses)
-    ):
-        used = ", ".join(spec.uses) or "none"
-        return f"leave it out ({kind} uses these extra fields: {used})"
-    return EVENT_FIELDS[field]
-
-
 def _places(value: list[str] | str) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
@@ -435,7 +340,7 @@ def _event(
         if field not in EVENT_FIELDS:
             field, message = "", str(exc)
         elif "allowed" not in message:
-            message += f"; allowed: {_event_allowed(entry.kind, field)}"
+            message += f"; allowed: {event_allowed(entry.kind, field)}"
         problems.append(Problem(layer.shown, f"{key}.{field}".rstrip("."), message))
         return None
     first, last = world.start_year + 1, world.start_year + years
@@ -464,87 +369,7 @@ def _event(
                 Problem(
                     layer.shown,
                     f"{key}.{field}",
-                    f"{list(names)} names no country of world '{world.name}'; allowed: {_PLACES}",
+                    f"{list(names)} names no country of world '{world.name}'; allowed: {PLACES}",
                 )
             )
     return event if len(problems) == before else None
-
-
-# --- pydantic errors -> problems ---------------------------------------------------------------
-def _problems(error: ValidationError, file: str, raw: dict[str, Any]) -> list[Problem]:
-    found: dict[str, Problem] = {}
-    for item in error.errors():
-        loc = _trim(item["loc"])
-        key = _key(loc)
-        if key not in found:
-            found[key] = Problem(file, key, _explain(loc, item, raw))
-    return list(found.values())
-
-
-def _trim(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Drop pydantic's union-member and list-item tails: report the key the user wrote."""
-    if loc and loc[0] == "parameters":
-        return loc[:2]
-    if loc and loc[0] == "events" and len(loc) >= 2 and isinstance(loc[1], int):
-        return loc[:3]
-    return loc[:1]
-
-
-def _key(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _lookup(raw: Any, loc: tuple[Any, ...]) -> Any:
-    for part in loc:
-        try:
-            raw = raw[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return raw
-
-
-def _show(value: Any) -> str:
-    text = json.dumps(value, default=str) if isinstance(value, str | list | dict) else repr(value)
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _suggest(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _explain(loc: tuple[Any, ...], item: dict[str, Any], raw: dict[str, Any]) -> str:
-    kind = item["type"]
-    last = loc[-1] if loc else ""
-    if loc[:1] == ("parameters",) and len(loc) == 2:
-        allowed_names = list(SPECS)
-        if kind == "extra_forbidden":
-            return (
-                f"unknown parameter{_suggest(str(last), allowed_names)}; allowed: the names in "
-                "simulation.PARAMETERS (listed in scenarios/README.md)"
-            )
-        spec = SPECS[str(last)]
-        allowed = f"{spec.allowed()} ({spec.unit})"
-    elif loc[:1] == ("events",) and len(loc) == 3:
-        if kind == "extra_forbidden":
-            return (
-                f"unknown event field{_suggest(str(last), list(EVENT_FIELDS))}; allowed fields: "
-                + (", ".join(EVENT_FIELDS))
-            )
-        allowed = EVENT_FIELDS[str(last)]
-    elif loc[:1] == ("events",) and len(loc) == 2:
-        allowed = "a table with kind, year and the kind's fields"
-    else:
-        if kind == "extra_forbidden":
-            return f"unknown key{_suggest(str(last), list(TOP_KEYS))}; allowed keys: " + ", ".join(
-                TOP_KEYS
-            )
-        allowed = TOP_KEYS.get(str(last), "")
-    if kind == "missing":
-        return f"missing (required); allowed: {allowed}"
-    return f"got {_show(_lookup(raw, loc))}; allowed: {allowed}"

@@ -24,7 +24,8 @@ from scipy import stats
 from experiments.batch import make_batch
 from experiments.engines import DaskEngine
 from experiments.errors import UserError
-from experiments.runner import RunnerOptions, StaleResultsError, run_batch
+from experiments.manifest import StaleResultsError
+from experiments.runner import RunnerOptions, run_batch
 from experiments.scenario import load_scenarios
 from experiments.store import Store
 from experiments.summary import write_summary

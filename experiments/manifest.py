@@ -1,0 +1,108 @@
+"""manifest.json: what an output folder holds, and whether a batch may resume into it.
+
+A folder may hold earlier runs of the same scenarios (resume, more replications) or of other
+scenarios (they are kept). It may not hold runs of a scenario with the same name but different
+settings, or runs made by different model code: mixing those would make metrics.parquet lie.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from experiments.batch import Batch, manifest_entry
+from experiments.errors import UserError
+from experiments.provenance import git_state, task_name, versions
+from experiments.store import Store
+
+MANIFEST_FORMAT = 1
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class StaleResultsError(UserError):
+    """The folder holds results of other model code or of a changed scenario."""
+
+    def __init__(self, out: Path, reason: str):
+        self.reason = f"{out} holds results {reason}"
+        super().__init__(f"{self.reason}; use --overwrite to replace them, or another --out folder")
+
+
+def open_store(store: Store, batch: Batch, code: str, overwrite: bool) -> dict[str, Any]:
+    """Check that the folder holds nothing or results this batch may build on; returns the
+    existing manifest ({} for a new folder)."""
+    if overwrite:
+        store.clear()
+    existing = store.read_manifest()
+    store.prepare()
+    if existing is None:
+        if store.ledger_path.exists() and store.ledger_path.stat().st_size:
+            raise UserError(
+                f"{store.out}: has a ledger but no manifest.json; use --overwrite or another --out"
+            )
+        return {}
+    if not existing:
+        raise UserError(f"{store.manifest_path}: unreadable; use --overwrite or another --out")
+    if existing.get("code_fingerprint") != code:
+        raise StaleResultsError(
+            store.out,
+            f"made by different model code (fingerprint {existing.get('code_fingerprint')}, "
+            f"now {code})",
+        )
+    if existing.get("task") != task_name(batch.task):
+        raise StaleResultsError(store.out, f"of another task ({existing.get('task')})")
+    known = {s["name"]: s for s in existing.get("scenarios", [])}
+    for scenario in batch.scenarios:
+        old = known.get(scenario.name)
+        if old and old.get("fingerprint") != scenario.fingerprint():
+            raise StaleResultsError(
+                store.out,
+                f"of a different scenario named '{scenario.name}' (world, years, seed, "
+                "parameters or events changed)",
+            )
+    return existing
+
+
+def new_session(
+    old: dict[str, Any], batch: Batch, code: str, command: list[str], session: int
+) -> dict[str, Any]:
+    """The manifest at the start of a session: scenarios (earlier ones kept), provenance."""
+    scenarios = {s["name"]: s for s in old.get("scenarios", [])}
+    for scenario in batch.scenarios:
+        scenarios[scenario.name] = manifest_entry(scenario)
+    return {
+        "format": MANIFEST_FORMAT,
+        "created": old.get("created", now()),
+        "status": "running",
+        "task": task_name(batch.task),
+        "code_fingerprint": code,
+        "git": git_state(),
+        "versions": versions(),
+        "seed_rule": "replication r of a scenario uses SeedSequence(seed, spawn_key=(r,))",
+        "batch": [s.name for s in batch.scenarios],
+        "scenarios": list(scenarios.values()),
+        "sessions": [
+            *old.get("sessions", []),
+            {"session": session, "started": now(), "command": command},
+        ],
+    }
+
+
+def finish_session(
+    store: Store, manifest: dict[str, Any], status: str, wall: float, counts: dict[str, Any]
+) -> None:
+    """Record how the session ended and the folder's timings."""
+    manifest["status"] = status
+    manifest["sessions"][-1].update(finished=now(), wall_seconds=round(wall, 3), **counts)
+    done = [r for r in store.records().values() if r.status == "done"]
+    manifest["timings"] = {
+        "runs_done": len(done),
+        "mean_run_seconds": round(sum(r.seconds for r in done) / len(done), 4) if done else None,
+        "wall_seconds_total": round(
+            sum(s.get("wall_seconds", 0.0) for s in manifest["sessions"]), 3
+        ),
+    }
+    store.write_manifest(manifest)
