@@ -40,7 +40,7 @@ def test_the_corpus_has_at_least_25_malformed_files():
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=[p.name for p in CORPUS])
-def test_each_malformed_scenario_gets_one_clear_error(path, tmp_path, capsys):
+def test_each_malformed_scenario_gets_one_clear_message(path, tmp_path, capsys):
     status = main(["run", str(path), "--out", str(tmp_path / "out"), "--no-progress"])
     out, err = capsys.readouterr()
     assert status == 2

@@ -152,7 +152,7 @@ def test_a_run_does_not_depend_on_the_rest_of_the_batch(files, reference, tmp_pa
     pd.testing.assert_frame_equal(alone, expected, check_exact=True)
 
 
-def test_an_unreachable_scheduler_is_a_clear_error():
+def test_an_unreachable_scheduler_gets_a_clear_message():
     with pytest.raises(UserError, match="cannot reach a Dask scheduler"):
         DaskEngine("tcp://127.0.0.1:9", timeout="1s")
 
