@@ -4,11 +4,12 @@ This package imports nothing else of the project's; experiments, calibration and
 on the names exported here.
 """
 
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from simulation.events import CONVENTIONS, EVENT_KINDS, HAZARDS, VISA_GROUPS, PolicyEvent
 from simulation.metrics import METRICS, MetricSpec, aggregate_regions
-from simulation.model import MigrationModel
 from simulation.parameters import PARAMETERS, ParameterError, Params, ParamSpec, parameter_table
-from simulation.run import simulate, simulate_with_counterfactual
 from simulation.world import (
     REGIONS,
     UnknownPlaceError,
@@ -17,6 +18,26 @@ from simulation.world import (
     synthetic_world,
     two_country_world,
 )
+
+if TYPE_CHECKING:
+    from simulation.model import MigrationModel
+    from simulation.run import simulate, simulate_with_counterfactual
+
+# The model pulls in mesa and networkx (about a second): imported on first use, so validating a
+# scenario file or reading the parameter table stays quick.
+_LAZY = {
+    "MigrationModel": "simulation.model",
+    "simulate": "simulation.run",
+    "simulate_with_counterfactual": "simulation.run",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'simulation' has no attribute {name!r}")
+    return getattr(import_module(module), name)
+
 
 __all__ = [
     "CONVENTIONS",
