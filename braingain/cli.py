@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,34 +38,23 @@ exit status: 0 ok; 1 some runs failed (see the ledger); 2 bad input; 130 interru
 
 
 # --- option types (argparse turns their ValueErrors into exit-2 messages) -----------------------
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError(text)
-    return value
+def _checked(kind: type, ok: Callable[[float], bool], name: str) -> Callable[[str], float]:
+    """An option type: parse with `kind`, reject values failing `ok`; `name` is what argparse
+    says was expected."""
+
+    def parse(text: str):
+        value = kind(text)
+        if not ok(value):
+            raise ValueError(text)
+        return value
+
+    parse.__name__ = name
+    return parse
 
 
-_positive_int.__name__ = "positive integer"
-
-
-def _seed(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise ValueError(text)
-    return value
-
-
-_seed.__name__ = "non-negative integer"
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise ValueError(text)
-    return value
-
-
-_positive_float.__name__ = "positive number"
+_positive_int = _checked(int, lambda v: v >= 1, "positive integer")
+_seed = _checked(int, lambda v: v >= 0, "non-negative integer")
+_positive_float = _checked(float, lambda v: v > 0, "positive number")
 
 
 def _years(text: str) -> list[int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
@@ -117,9 +116,3 @@ def print_differences(
             table.add_row(AREA_NAMES.get(area, area), *values)
         console.print(table)
     console.print("gain / loss: the 95% CI excludes 0; no clear change: it spans 0.\n")
-
-
-def differences_frame(comparison: Comparison) -> pd.DataFrame:
-    """The regional rows of comparison.csv (for callers that want the numbers, not a table)."""
-    table = comparison.table
-    return table[table["level"].isin(["region", "world"])].reset_index(drop=True)

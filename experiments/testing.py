@@ -61,21 +61,6 @@ def flaky_task(
     return (inner or fake_task)(world, params, years, seed, events)
 
 
-def slow_task(
-    world: Any,
-    params: Any,
-    years: int,
-    seed: Any,
-    events: Any = (),
-    *,
-    seconds: float = 0.1,
-    inner: Callable[..., pd.DataFrame] | None = None,
-) -> pd.DataFrame:
-    """Wait, then run `inner` (default fake_task): a run that takes a known time."""
-    time.sleep(seconds)
-    return (inner or fake_task)(world, params, years, seed, events)
-
-
 def busy_task(
     world: Any, params: Any, years: int, seed: Any, events: Any = (), *, iterations: int = 0
 ) -> pd.DataFrame:

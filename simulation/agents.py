@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
+
+from simulation.events import CONVENTIONS
 
 if TYPE_CHECKING:
     from simulation.model import MigrationModel
@@ -57,8 +60,6 @@ class Country(mesa.Agent):
         return float(self.model.human_capital()[self.index])
 
     def is_party(self, convention: str) -> bool:
-        from simulation.events import CONVENTIONS
-
         j = CONVENTIONS.index(convention)
         return bool(self.model.state.convention_year[self.index, j] <= self.model.year)
 
@@ -90,8 +91,6 @@ class PersonAgent(mesa.Agent):
 
     @property
     def row(self) -> int:
-        import numpy as np
-
         return int(self.model.pop.rows_of(np.array([self.uid]))[0])
 
     @property

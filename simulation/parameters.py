@@ -327,6 +327,7 @@ def parameter_table() -> list[dict[str, Any]]:
             "unit": s.unit,
             "mechanism": s.mechanism,
             "source": s.source,
+            "assumption": s.is_assumption,
             "description": s.description,
         }
         for s in PARAMETERS
