@@ -73,7 +73,7 @@ class Scenario:
 
     @property
     def params(self) -> Params:
-        return Params(**self.overrides)
+        return Params.from_dict(self.overrides)
 
     @property
     def last_year(self) -> int:
@@ -106,7 +106,7 @@ class Scenario:
         if set_params:
             overrides.update(set_params)
             try:
-                Params(**overrides)
+                Params.from_dict(overrides)
             except ParameterError as exc:
                 raise UserError(f"--set {exc.name}: {exc}") from None
         if replications is not None and not 1 <= replications <= MAX_REPLICATIONS:
@@ -266,7 +266,7 @@ def _merge(chain: list[_Layer]) -> Scenario:
     years, years_layer = scalars["years"]
     overrides = {name: value for name, (value, _) in params.items()}
     try:
-        Params(**overrides)
+        Params.from_dict(overrides)
     except ParameterError as exc:
         layer = params[exc.name][1] if exc.name in params else leaf
         problems.append(Problem(layer.shown, f"parameters.{exc.name}", str(exc)))

@@ -10,13 +10,14 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from experiments.errors import UserError
 from simulation.events import CONVENTIONS, EVENT_KINDS, HAZARDS, VISA_GROUPS
-from simulation.parameters import PARAMETERS, SPECS
+from simulation.parameters import PARAMETERS, SPECS, ParamSpec, coerce
 from simulation.world import WORLD_NAMES
 
 MAX_YEARS = 200
@@ -83,12 +84,9 @@ class ScenarioError(UserError):
 _STRICT = ConfigDict(extra="forbid", strict=True)
 
 
-def _parameter_field(spec: Any) -> tuple[Any, Any]:
-    if spec.kind is bool:
-        return (bool | None, None)
-    if spec.kind is int:
-        return (int | None, Field(None, ge=spec.low, le=spec.high))
-    return (float | None, Field(None, ge=spec.low, le=spec.high, allow_inf_nan=False))
+def _parameter_field(spec: ParamSpec) -> tuple[Any, Any]:
+    """A parameter is checked by the model's own `coerce`, as in Python and `--set`."""
+    return (Annotated[Any, AfterValidator(partial(coerce, spec))], None)
 
 
 ParametersTable = create_model(

@@ -104,7 +104,7 @@ def execute_run(task: TaskFn, spec: RunSpec) -> tuple[RunOutcome, pa.Table | Non
     start = seconds = time.perf_counter()
     try:
         world = cached_world(spec.world)
-        params, seed = Params(**spec.params), run_seed(spec.root_seed, spec.replication)
+        params, seed = Params.from_dict(spec.params), run_seed(spec.root_seed, spec.replication)
         start = time.perf_counter()
         frame = task(world, params, spec.years, seed, spec.events)
         seconds = time.perf_counter() - start  # the task alone: the runner's costs are apart

@@ -224,10 +224,12 @@ def _herfindahl(matrix: np.ndarray) -> np.ndarray:
 
 
 def safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """num / den with 0 where den is 0 (an empty group has no rate, reported as 0)."""
-    num = np.asarray(num, dtype=float)
-    den = np.asarray(den, dtype=float)
-    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+    """num / den with 0 where den is 0 (an empty group has no rate, reported as 0), and NaN
+    where either is NaN (a flow not observed, e.g. in the start year)."""
+    num, den = np.broadcast_arrays(np.asarray(num, dtype=float), np.asarray(den, dtype=float))
+    missing = np.isnan(num) | np.isnan(den)
+    out = np.where(missing, np.nan, 0.0)
+    return np.divide(num, den, out=out, where=(den > 0) & ~missing)
 
 
 def aggregate_regions(frame: pd.DataFrame, regions: pd.Series | dict[str, str]) -> pd.DataFrame:
@@ -334,3 +336,66 @@ def metrics_frame(records: list[dict[str, np.ndarray]], codes: list[str]) -> pd.
     frame.insert(1, "country", np.tile(np.asarray(codes, dtype=object), len(records)))
     order = [*KEYS, *(m for m in METRICS if m in frame.columns)]
     return frame[order]
+
+
+# --- Mesa DataCollector ----------------------------------------------------------------------
+WORLD_REPORTERS = (
+    "skilled_emigration_rate",
+    "human_capital",
+    "brain_waste_rate",
+    "return_rate",
+    "outbound_mobility_ratio",
+    "emigrations",
+    "returns",
+    "knowledge_transfer",
+    "remittances",
+    "env_displaced",
+)
+COUNTRY_REPORTERS = (
+    "skilled_emigration_rate",
+    "human_capital",
+    "brain_waste_rate",
+    "return_rate",
+    "outbound_mobility_ratio",
+    "emigrations",
+    "returns",
+    "knowledge_transfer",
+    "remittances",
+    "env_displaced",
+    "adult_residents",
+    "skilled_emigrants",
+)
+
+
+def world_value(record: dict[str, np.ndarray], name: str) -> float:
+    """One metric over all countries of a year's record (aggregated as its spec says)."""
+    spec = METRICS[name]
+    if spec.aggregate == "sum":
+        return float(np.sum(record[name]))
+    if spec.aggregate == "ratio":
+        return float(safe_ratio(np.sum(record[spec.numerator]), np.sum(record[spec.denominator])))
+    weight = record[spec.weight]
+    return float(safe_ratio(np.sum(record[name] * weight), np.sum(weight)))
+
+
+def _world_reporter(name: str):
+    return lambda model: world_value(model.records[-1], name)
+
+
+def _country_reporter(name: str):
+    return lambda country: float(country.model.records[-1][name][country.index])
+
+
+def make_datacollector(countries: bool = True):
+    """A Mesa DataCollector of world totals (model vars) and, if `countries`, the main metrics
+    of every Country agent (agent-type vars), read from the year's record."""
+    import mesa
+
+    from simulation.agents import Country
+
+    model_reporters = {"year": "year", **{m: _world_reporter(m) for m in WORLD_REPORTERS}}
+    by_country = {"iso3": "iso3", **{m: _country_reporter(m) for m in COUNTRY_REPORTERS}}
+    return mesa.DataCollector(
+        model_reporters=model_reporters,
+        agenttype_reporters={Country: by_country} if countries else None,
+    )

@@ -9,6 +9,7 @@ the same shocks and the same draws elsewhere (common random numbers for net brai
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import mesa
 import networkx as nx
@@ -38,12 +39,13 @@ from simulation.mechanisms.migration import (
 from simulation.mechanisms.policy import apply_events
 from simulation.mechanisms.recognition import later_recognition_and_skill, recognition_matrix
 from simulation.mechanisms.shocks import shock_step
-from simulation.metrics import country_metrics
+from simulation.metrics import country_metrics, make_datacollector
 from simulation.parameters import Params
 from simulation.population import STUDENT, WORKER, tally
 from simulation.state import initial_state
-from simulation.world import World
+from simulation.world import World, load_world
 
+DEFAULT_YEARS = 30
 FLOW_NAMES = (
     "emigrations",
     "returns",
@@ -71,31 +73,51 @@ class MigrationModel(mesa.Model):
     """Skilled migration between the countries of `world`, one step per year.
 
     Args:
-        world: the countries and corridors (see `simulation.load_world`).
-        params: parameter values (defaults from the parameter table).
+        world: the countries and corridors, or a built-in world's name (see `load_world`).
+        params: parameter values (defaults from the parameter table); `**overrides` too.
         rng: seed (int or numpy SeedSequence) of all randomness in the run.
         events: scheduled policy events and shocks.
         migration: False switches every international move off (the counterfactual).
+        years: steps to run; `running` turns False at `world.start_year + years`.
     """
 
     def __init__(
         self,
-        world: World,
+        world: World | str = "default",
         params: Params | None = None,
+        *,
         rng: int | np.random.SeedSequence | None = 0,
         events: Sequence[PolicyEvent] = (),
         migration: bool = True,
+        years: int = DEFAULT_YEARS,
+        collect_country_data: bool = True,
+        **overrides: Any,
     ):
+        """Build the start state.
+
+        Parameters can be given as a `Params` object, as keyword arguments (Mesa's convention,
+        so `mesa.batch_run` and SolaraViz can set them by name), or both (keywords win). The
+        model stops (`running` turns False) after `years` steps. `collect_country_data` fills
+        the `datacollector`'s per-country table every year (off in batch runs, which read
+        `records`, the same numbers as arrays).
+        """
         seed_seq = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
         # Mesa's own generator (used only by Mesa, e.g. AgentSet shuffles); derived without
         # spawn() so reusing one SeedSequence object gives the same model every time
         mesa_seq = np.random.SeedSequence(seed_seq.entropy, spawn_key=(*seed_seq.spawn_key, 0))
         super().__init__(rng=np.random.default_rng(mesa_seq))
+        world = load_world(world) if isinstance(world, str) else world
+        params = params if params is not None else Params()
+        if overrides:
+            params = params.replace(**overrides)
+        if not isinstance(years, int) or years < 1:
+            raise ValueError(f"years: got {years!r}; allowed: a positive integer")
         self.seed_sequence = seed_seq
         self.world = world
-        self.params = params if params is not None else Params()
+        self.params = params
         self.migration = migration
         self.year = world.start_year
+        self.end_year = world.start_year + years
         self.events = sorted(events, key=lambda e: e.year)
         for event in self.events:
             event.check()
@@ -117,6 +139,16 @@ class MigrationModel(mesa.Model):
         self._init_population()
         self._init_network()
         self.records: list[dict[str, np.ndarray]] = []
+        self.datacollector = make_datacollector(collect_country_data)
+        self._record_start()
+
+    def _record_start(self) -> None:
+        """The start year's row: the initial state, with flows not observed (NaN)."""
+        for flow in self.flows.values():
+            flow[:] = np.nan
+        self.emigrants_start = self.skilled_diaspora.sum(axis=1)
+        self.records.append(country_metrics(self))
+        self.datacollector.collect(self)
 
     # --- set-up ---------------------------------------------------------------------------
     def _init_population(self) -> None:
@@ -240,6 +272,8 @@ class MigrationModel(mesa.Model):
         self._sync_diaspora_nodes()
         self._drop_stale_handles()
         self.records.append(country_metrics(self))  # 9 data collection
+        self.datacollector.collect(self)
+        self.running = self.year < self.end_year
 
     # --- Mesa handles -----------------------------------------------------------------------
     def _sync_diaspora_nodes(self) -> None:

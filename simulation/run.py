@@ -22,9 +22,18 @@ def simulate(
     events: Sequence[PolicyEvent] = (),
     migration: bool = True,
 ) -> pd.DataFrame:
-    """Run `years` steps; one row per year and country, one column per metric."""
-    model = MigrationModel(world, params, rng=seed, events=events, migration=migration)
-    for _ in range(years):
+    """Run `years` steps; one row per year and country (the start year first, from the initial
+    state), one column per metric."""
+    model = MigrationModel(
+        world,
+        params,
+        rng=seed,
+        events=events,
+        migration=migration,
+        years=years,
+        collect_country_data=False,
+    )
+    while model.running:
         model.step()
     return metrics_frame(model.records, world.codes)
 

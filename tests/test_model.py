@@ -21,7 +21,12 @@ from simulation import (
 )
 from simulation.agents import Country, DiasporaNode, SkilledWorker, Student
 from simulation.initial import skilled_emigrant_matrix
+from simulation.model import FLOW_NAMES
 from simulation.population import STUDENT, WORKER
+
+
+def model_flow_names() -> set[str]:
+    return set(FLOW_NAMES)
 
 
 @pytest.fixture(scope="module")
@@ -130,11 +135,15 @@ def test_conservation_every_step(world):
 def test_metrics_frame_is_tidy(world):
     frame = simulate(world, Params(agents_per_country=30), years=3, seed=0)
     assert list(frame.columns[:2]) == ["year", "country"]
-    assert len(frame) == 3 * world.n
+    assert len(frame) == (1 + 3) * world.n  # the start year, then every simulated year
+    assert frame.year.min() == world.start_year
     assert frame.groupby("year").size().eq(world.n).all()
     expected = [m for m in METRICS if m not in ("human_capital_no_migration", "net_brain_gain")]
     assert list(frame.columns[2:]) == expected
-    assert not frame.isna().any().any()
+    start = frame[frame.year == world.start_year]
+    flows = [m for m in start.columns[2:] if start[m].isna().any()]
+    assert set(flows) <= {*model_flow_names(), "return_rate", "enrolment_rate"}
+    assert not frame[frame.year > world.start_year].isna().any().any()
 
 
 def test_uis_and_docquier_marfouk_definitions(world):
@@ -202,10 +211,15 @@ def test_parameters_are_validated():
     with pytest.raises(ParameterError, match="recognition_base"):
         Params(recognition_base=1.5)
     with pytest.raises(ParameterError, match="unknown"):
-        Params(no_such_thing=1)
+        Params.from_dict({"no_such_thing": 1})
+    with pytest.raises(TypeError):
+        Params(no_such_thing=1)  # plain Python: the dataclass has no such field
     with pytest.raises(ParameterError, match="true or false"):
         Params(m4_migration="yes")
     assert Params(agents_per_country=50.0).agents_per_country == 50
+    assert Params(agents_per_country=1e3).agents_per_country == 1000
+    with pytest.raises(ParameterError, match="integer"):
+        Params(agents_per_country=50.5)
 
 
 def test_every_parameter_has_a_source_or_is_an_assumption():
@@ -220,4 +234,41 @@ def test_every_parameter_has_a_source_or_is_an_assumption():
 
 def test_synthetic_worlds_run(world):
     frame = simulate(synthetic_world(5, seed=1), Params(agents_per_country=20), years=3, seed=0)
-    assert len(frame) == 15
+    assert len(frame) == 5 * (1 + 3)
+
+
+def test_mesa_batch_run_sets_parameters_by_keyword(world):
+    """Mesa's conventions: parameters as keyword arguments, a DataCollector, `running` turning
+    False at the scenario's last year (batch_run stops there, not at max_steps)."""
+    rows = mesa.batch_run(
+        MigrationModel,
+        parameters={
+            "world": world,
+            "recognition_base": [0.2, 0.9],
+            "agents_per_country": 30,
+            "years": 3,
+        },
+        rng=[5],
+        max_steps=50,
+        data_collection_period=1,
+        display_progress=False,
+    )
+    frame = pd.DataFrame(rows)
+    assert sorted(frame["year"].unique()) == [2000, 2001, 2002, 2003]
+    assert set(frame["iso3"]) == set(world.codes)
+    last = frame[frame.year == 2003].groupby("recognition_base")["brain_waste_rate"].mean()
+    assert last[0.9] < last[0.2]  # the keyword reached the model
+
+
+def test_params_object_and_keywords_combine(world):
+    model = MigrationModel(world, Params(agents_per_country=20), recognition_base=0.7, years=2)
+    assert model.params.agents_per_country == 20 and model.params.recognition_base == 0.7
+    steps = 0
+    while model.running:
+        model.step()
+        steps += 1
+    assert steps == 2 and model.year == 2002
+    table = model.datacollector.get_model_vars_dataframe()
+    assert table["year"].tolist() == [2000, 2001, 2002]
+    with pytest.raises(ParameterError, match="recognition_base"):
+        MigrationModel(world, recognition_base=2.0)

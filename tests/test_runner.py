@@ -120,7 +120,7 @@ def test_reference_has_one_row_per_run_year_and_country_and_every_metric(referen
     frame = metrics(reference)
     assert list(frame.columns[:4]) == ["scenario", "replication", "year", "country"]
     assert set(frame.columns[4:]) == set(METRICS)
-    assert len(frame) == 2 * REPLICATIONS * 5 * 16
+    assert len(frame) == 2 * REPLICATIONS * (1 + 5) * 16  # start year + 5 simulated years
     assert not frame.duplicated(["scenario", "replication", "year", "country"]).any()
     per_run = frame.groupby(["scenario", "replication"])["human_capital"].sum()
     assert per_run.nunique() > REPLICATIONS, "replications should differ from each other"
