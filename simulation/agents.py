@@ -75,7 +75,7 @@ class DiasporaNode(mesa.Agent):
     @property
     def members(self) -> float:
         """Weighted number of skilled emigrants in the corridor."""
-        return float(self.model.skilled_diaspora[self.origin, self.destination])
+        return float(self.model.corridors.skilled_diaspora[self.origin, self.destination])
 
     @property
     def engagement(self) -> float:

@@ -1,6 +1,6 @@
 """Multinomial logit choice: probabilities per class, one draw per agent, no Python loop.
 
-Agents who share a class (e.g. origin, location, recognition, age band) face the same choice
+Agents who share a class (e.g. origin, location, degree country) face the same choice
 probabilities, so they are computed once per class (classes x options) and every agent then
 samples with one uniform draw: the rows of cumulative probabilities are laid end to end with
 row k shifted by k, which makes a single `searchsorted` serve every class at once.
@@ -9,15 +9,20 @@ row k shifted by k, which makes a single `searchsorted` serve every class at onc
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import logsumexp, softmax
 
 
 def logit_probabilities(utility: np.ndarray) -> np.ndarray:
-    """Row-wise softmax, stable for large utilities; -inf marks an unavailable option."""
-    top = np.max(utility, axis=1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    expu = np.exp(utility - top)
-    total = expu.sum(axis=1, keepdims=True)
-    return np.divide(expu, total, out=np.zeros_like(expu), where=total > 0)
+    """Row-wise softmax; -inf marks an unavailable option; a row with none available is 0."""
+    available = np.isfinite(utility).any(axis=1, keepdims=True)
+    return np.where(available, softmax(np.where(available, utility, 0.0), axis=1), 0.0)
+
+
+def inclusive_value(utility: np.ndarray) -> np.ndarray:
+    """Row-wise log-sum-exp (-inf for a row with no available option)."""
+    available = np.isfinite(utility).any(axis=1)
+    safe = np.where(available[:, None], utility, 0.0)
+    return np.where(available, logsumexp(safe, axis=1), -np.inf)
 
 
 def sample_by_class(probs: np.ndarray, agent_class: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
@@ -36,6 +41,17 @@ def sample_by_class(probs: np.ndarray, agent_class: np.ndarray, uniforms: np.nda
     position = np.searchsorted(flat, agent_class + uniforms, side="right")
     choice = position - agent_class * n_options
     return np.minimum(choice, n_options - 1)
+
+
+def pick_option(probs: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """Index of the option each agent picks: probs is (agents, options), one uniform each."""
+    return (uniforms[:, None] >= np.cumsum(probs, axis=1)[:, :-1]).sum(axis=1)
+
+
+def stochastic_round(expected: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """Integers with the given expectations: floor(x) + 1 with probability frac(x)."""
+    whole = np.floor(expected)
+    return (whole + (uniforms < expected - whole)).astype(np.int64)
 
 
 DENSE_LIMIT = 1 << 22  # combinations up to which classes are found with a presence table

@@ -1,15 +1,29 @@
-"""The person-agents a run starts with, weighted so that totals match the world table.
+"""The person-agents a run starts with, weighted so that the start year reproduces the data.
 
-For each origin country: skilled residents at home (the data's tertiary-educated residents less
-skilled immigrants, who are other origins' emigrants), skilled emigrants by corridor (migrant
-stock x the origin's skilled share of emigrants), and students at home and abroad (the yearly
-entrants implied by enrolment, times the study duration; the UIS outbound ratio sets the share
-abroad, spread over destinations like the diaspora). `agents_per_country` agents share these
-groups; every non-empty group gets at least a few, and corridors too small for one agent are
-merged into the origin's other corridors so the origin's totals still match.
+Groups per origin o (docs/ODD.md §3.1):
+
+- skilled emigrants by corridor. To the 20 OECD destinations of the IAB data: `r / (1 - r)` x
+  the origin's tertiary-educated residents (r = IAB 2000 high-skill emigration rate), spread
+  over those destinations like the bilateral stock, so the IAB rate holds by construction.
+  Elsewhere (Gulf, South-South): the adult stock x `min(1, tertiary share x
+  non_iab_selection)`. Border-change corridors (former USSR, Yugoslavia, Czechoslovakia,
+  British India) are not emigration: those people are residents of the country they live in.
+- skilled residents at home: the table's tertiary-educated adults less the skilled immigrants
+  placed there, so every country's skilled residents (and human capital) match the table;
+- unskilled immigrants: the adult stock less its skilled part (a count per country);
+- students at home and abroad: yearly entrants x years in study; the abroad share solves
+  `outbound = UIS ratio x (home + inbound students)` for every country at once.
+
+`agents_per_country` agents share an origin's groups in proportion to their size. Corridors too
+small for an agent are merged into the origin's largest corridor of the same kind (IAB
+destination or not; students abroad), so each origin's totals by kind hold exactly; then every
+group gets enough agents that none stands for more than `agent_weight_cap` of the adults of its
+origin or of the country it lives in. Agents of a group share its weight.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,8 +32,7 @@ from simulation.population import STUDENT, WORKER, Population, tally
 from simulation.state import CountryState
 from simulation.world import World
 
-# The 20 OECD destinations of the IAB brain-drain data (Bruecker, Capuano & Marfouk 2013): the
-# skilled share of emigrants derived from IAB rates describes emigrants to these countries.
+# The 20 OECD destinations of the IAB brain-drain data (Bruecker, Capuano & Marfouk 2013).
 IAB_DESTINATIONS = frozenset(
     [
         "AUS",
@@ -44,30 +57,65 @@ IAB_DESTINATIONS = frozenset(
         "USA",
     ]
 )
+NATIVES_FLOOR = 0.05
+STUDENT_FIT_ROUNDS = 3  # natives keep at least this share of the table's skilled residents
+# group kinds: what may be merged with what
+HOME, IAB, NON_IAB, STUDY_HOME, STUDY_ABROAD = range(5)
 
 
-def skilled_emigrant_matrix(world: World) -> np.ndarray:
-    """[origin, destination] tertiary-educated emigrants in the start year.
-
-    To the IAB's 20 OECD destinations: migrant stock x the origin's skilled share of emigrants
-    (IAB). Elsewhere (Gulf, South-South) the IAB says nothing; there emigrants are assumed as
-    educated as the origin's residents (no positive selection), an assumption.
-    """
-    share = np.clip(world.column("emigrant_skilled_share"), 0.0, 1.0)
-    residents = np.clip(world.column("tertiary_share"), 0.0, 1.0)
-    oecd = world.countries["iso3"].isin(IAB_DESTINATIONS).to_numpy()
-    skilled_share = np.where(oecd[None, :], share[:, None], residents[:, None])
-    return world.migrant_stock * skilled_share
+def iab_destinations(world: World) -> np.ndarray:
+    """Bool per country: one of the IAB's 20 OECD destinations."""
+    return world.countries["iso3"].isin(IAB_DESTINATIONS).to_numpy()
 
 
-def entrants_at_start(world: World, params: Params, state: CountryState) -> np.ndarray:
-    """Youths entering tertiary education per year at start (and their share of the cohort)."""
+def border_change(world: World) -> np.ndarray:
+    """(origin, destination) bool: the pair was one state when its 2000 stock moved."""
+    matrix = getattr(world, "border_change", None)
+    return np.zeros((world.n, world.n), bool) if matrix is None else np.asarray(matrix, bool)
+
+
+def emigrant_stock(world: World) -> np.ndarray:
+    """All-ages migrant stock of real emigration (border-change corridors removed)."""
+    stock = np.where(border_change(world), 0.0, world.migrant_stock)
+    np.fill_diagonal(stock, 0.0)
+    return stock
+
+
+def _row_shares(matrix: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Rows of `matrix` normalised to 1; rows without mass use `fallback`'s row."""
+    total = matrix.sum(axis=1, keepdims=True)
+    spare = fallback / np.maximum(fallback.sum(axis=1, keepdims=True), 1e-300)
+    return np.where(total > 0, matrix / np.where(total > 0, total, 1.0), spare)
+
+
+def skilled_emigrant_matrix(world: World, params: Params) -> np.ndarray:
+    """[origin, destination] tertiary-educated emigrants (25+) in the start year."""
+    n = world.n
+    adults = world.column("pop_adult")
+    tertiary = np.clip(world.column("tertiary_share"), 0.001, 0.95)
+    iab = iab_destinations(world)
+    stock = emigrant_stock(world)
+    rate = np.clip(np.nan_to_num(world.column("skilled_emigration_rate")), 0.0, 0.99)
+    to_iab = rate / (1 - rate) * adults * tertiary
+    by_iab_stock = getattr(world, "iab_stock", None)
+    spread = np.where(iab[None, :], stock if by_iab_stock is None else by_iab_stock, 0.0)
+    fallback = np.where(iab[None, :], adults[None, :], 0.0) * (1 - np.eye(n))
+    np.fill_diagonal(spread, 0.0)
+    out = to_iab[:, None] * _row_shares(spread, fallback)
+    selected = np.minimum(1.0, tertiary * params.non_iab_selection)
+    return out + np.where(iab[None, :], 0.0, stock * params.migrant_adult_share * selected[:, None])
+
+
+def unskilled_immigrants(world: World, params: Params, skilled: np.ndarray) -> np.ndarray:
+    """Per country: unskilled foreign-born adults (adult stock less its skilled part)."""
+    adult_stock = emigrant_stock(world) * params.migrant_adult_share
+    return np.maximum(adult_stock - skilled, 0.0).sum(axis=0)
+
+
+def entrants_at_start(state: CountryState, params: Params) -> np.ndarray:
+    """Youths entering tertiary education per year at start."""
     cohort = state.adults_start * (1 / params.working_span + np.maximum(state.growth, 0.0))
-    return cohort * start_enrolment_rate(world, params)
-
-
-def start_enrolment_rate(world: World, params: Params) -> np.ndarray:
-    return np.clip(world.column("tertiary_ger") * params.entry_per_ger, 0.005, 0.9)
+    return cohort * state.enrolment_start
 
 
 def mean_study_years(params: Params) -> float:
@@ -77,6 +125,41 @@ def mean_study_years(params: Params) -> float:
 def cohorts_in_study(params: Params) -> float:
     """Entry cohorts enrolled at start (the start year's entrants come in the first step)."""
     return max(mean_study_years(params) - 1, 1.0)
+
+
+def students_abroad_matrix(world: World, students: np.ndarray) -> np.ndarray:
+    """[origin, destination] students abroad: every country's outbound students are its UIS
+    outbound ratio times its tertiary enrolment (home plus inbound students), and they are
+    spread over destinations by the migrant stock, fitted (iterative proportional fitting) to
+    the destinations' UIS inbound students, so both UIS ratios start near their data."""
+    n = world.n
+    outbound = np.clip(np.nan_to_num(world.column("outbound_ratio")), 0.0, 20.0)
+    inbound_rate = np.clip(np.nan_to_num(world.column("inbound_rate")), 0.0, 0.95)
+    seed = world.migrant_stock * (1 - np.eye(n)) + (1 - np.eye(n))  # +1: every corridor open
+    spread = _row_shares(seed, 1 - np.eye(n))
+    abroad = np.zeros(n)
+    for _ in range(STUDENT_FIT_ROUNDS):
+        system = np.eye(n) + np.diag(outbound) - outbound[:, None] * spread.T
+        abroad = np.clip(np.linalg.solve(system, outbound * students), 0.0, 0.95 * students)
+        home = students - abroad
+        inbound = inbound_rate / (1 - inbound_rate) * home  # UIS: inbound / (home + inbound)
+        spread = _fit_columns(abroad[:, None] * spread, inbound)
+        spread = _row_shares(spread, 1 - np.eye(n))
+    return abroad[:, None] * spread
+
+
+def _fit_columns(matrix: np.ndarray, columns: np.ndarray, rounds: int = 20) -> np.ndarray:
+    """Iterative proportional fitting: keep row sums, move column sums toward `columns`
+    (scaled to the matrix's total)."""
+    rows = matrix.sum(axis=1)
+    target = columns * matrix.sum() / max(columns.sum(), 1e-300)
+    out = matrix.copy()
+    for _ in range(rounds):
+        col = out.sum(axis=0)
+        out *= np.divide(target, col, out=np.ones_like(col), where=col > 0)[None, :]
+        row = out.sum(axis=1)
+        out *= np.divide(rows, row, out=np.ones_like(row), where=row > 0)[:, None]
+    return out
 
 
 def _split(total: int, weights: np.ndarray) -> np.ndarray:
@@ -92,79 +175,111 @@ def _split(total: int, weights: np.ndarray) -> np.ndarray:
     return count
 
 
-def _category_counts(n_agents: int, totals: np.ndarray) -> np.ndarray:
-    """Agents per category: proportional, at least a few for every non-empty category."""
-    present = totals > 0
-    minimum = max(1, n_agents // 20)
-    count = np.where(present, np.maximum(minimum, np.round(n_agents * totals / totals.sum())), 0)
-    count = count.astype(np.int64)
-    while count.sum() > n_agents:
-        big = int(np.argmax(count))
-        if count[big] <= minimum:
-            break
-        count[big] -= 1
-    if count.sum() < n_agents:
-        count[int(np.argmax(totals))] += n_agents - count.sum()
-    return count
+@dataclass
+class Groups:
+    """Groups of identical agents: who they are, how many people, how many agents."""
+
+    origin: np.ndarray
+    location: np.ndarray
+    kind: np.ndarray  # STUDENT or WORKER
+    weight: np.ndarray  # people in the group
+    agents: np.ndarray
 
 
-def initial_groups(world: World, params: Params, state: CountryState):
-    """Groups (origin, location, kind, total weight, agents) covering every origin."""
+def _origin_groups(
+    o: int, budget: int, totals: np.ndarray, locations: np.ndarray, kinds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One origin's groups after merging corridors too small for an agent into the largest
+    corridor of the same kind. Returns (locations, kinds, totals) of the kept groups and their
+    proportional agent counts."""
+    count = _split(budget, totals)
+    kept_totals = totals.copy()
+    keep = count > 0
+    for kind in np.unique(kinds[totals > 0]):
+        members = np.flatnonzero((kinds == kind) & (totals > 0))
+        largest = members[np.argmax(totals[members])]
+        if not keep[members].any():
+            keep[largest] = True
+            count[largest] = 1
+        dropped = members[~keep[members]]
+        target = largest if keep[largest] else members[keep[members]][0]
+        kept_totals[target] += totals[dropped].sum()
+    return np.flatnonzero(keep), kept_totals, count
+
+
+def initial_groups(world: World, params: Params, state: CountryState) -> tuple[Groups, dict]:
+    """Every origin's groups; also returns the start totals used (for checks and state)."""
     n = world.n
-    emigrants = skilled_emigrant_matrix(world)
-    skilled_immigrants = emigrants.sum(axis=0)
-    skilled = state.adults_start * state.tertiary_share_start
-    natives_home = np.maximum(skilled - skilled_immigrants, 0.1 * skilled)
-    students = entrants_at_start(world, params, state) * cohorts_in_study(params)
-    ratio = np.clip(world.column("outbound_ratio"), 0.0, 20.0)
-    abroad_share = ratio / (1 + ratio)
-    spread = np.where(world.migrant_stock.sum(axis=1, keepdims=True) > 0, world.migrant_stock, 1.0)
-    np.fill_diagonal(spread, 0.0)
-    spread = spread / spread.sum(axis=1, keepdims=True)
-    students_abroad = (students * abroad_share)[:, None] * spread
-    students_home = students * (1 - abroad_share)
+    adults = state.adults_start
+    skilled_residents = adults * state.tertiary_share_start
+    emigrants = skilled_emigrant_matrix(world, params)
+    students = entrants_at_start(state, params) * cohorts_in_study(params)
+    abroad = students_abroad_matrix(world, students)
+    iab = iab_destinations(world)
+    natives_guess = np.maximum(skilled_residents - emigrants.sum(axis=0), 0.0)
 
-    origin, location, kind, weight, agents = [], [], [], [], []
-    for c in range(n):
-        totals = np.array(
-            [natives_home[c], emigrants[c].sum(), students_home[c], students_abroad[c].sum()]
+    origins, locations, kinds, totals = [], [], [], []
+    for o in range(n):
+        loc = np.concatenate([[o], np.arange(n), [o], np.arange(n)])
+        kind = np.concatenate(
+            [[HOME], np.where(iab, IAB, NON_IAB), [STUDY_HOME], np.full(n, STUDY_ABROAD)]
         )
-        per_category = _category_counts(params.agents_per_country, totals)
-        for cat, (k, vec) in enumerate(
-            [(WORKER, None), (WORKER, emigrants[c]), (STUDENT, None), (STUDENT, students_abroad[c])]
-        ):
-            if per_category[cat] == 0:
-                continue
-            if vec is None:
-                origin.append([c]), location.append([c]), kind.append([k])
-                weight.append([totals[cat]]), agents.append([per_category[cat]])
-                continue
-            count = _split(per_category[cat], vec)
-            kept = count > 0
-            scaled = (
-                vec[kept] * totals[cat] / vec[kept].sum()
-            )  # merge corridors too small for an agent
-            dest = np.flatnonzero(kept)
-            (
-                origin.append(np.full(len(dest), c)),
-                location.append(dest),
-                kind.append(np.full(len(dest), k)),
-            )
-            weight.append(scaled), agents.append(count[kept])
-    cat = np.concatenate
-    return cat(origin), cat(location), cat(kind), cat(weight).astype(float), cat(agents)
+        total = np.concatenate(
+            [[natives_guess[o]], emigrants[o], [students[o] - abroad[o].sum()], abroad[o]]
+        )
+        total[[1 + o, 2 + n + o]] = 0.0  # no corridor to oneself
+        kept, kept_totals, count = _origin_groups(o, params.agents_per_country, total, loc, kind)
+        origins.append(np.full(len(kept), o))
+        locations.append(loc[kept])
+        kinds.append(kind[kept])
+        totals.append(np.where(kind[kept] == HOME, 0.0, kept_totals[kept]))
+    origin, location, kind = map(np.concatenate, (origins, locations, kinds))
+    total = np.concatenate(totals)
+    # natives at home: the table's skilled residents less the skilled immigrants placed there
+    worker_abroad = (kind == IAB) | (kind == NON_IAB)
+    placed = tally(location[worker_abroad], total[worker_abroad], n)
+    natives = np.maximum(skilled_residents - placed, NATIVES_FLOOR * skilled_residents)
+    home = kind == HOME
+    total[home] = natives[origin[home]]
+    quota = np.zeros(len(origin), dtype=np.int64)
+    for o in range(n):  # proportional agents per group, now that natives are known
+        mine = np.flatnonzero(origin == o)
+        quota[mine] = np.maximum(_split(params.agents_per_country, total[mine]), 1)
+    cap = params.agent_weight_cap * np.minimum(adults[origin], adults[location])
+    agents = np.maximum(quota, np.ceil(total / cap)).astype(np.int64)
+    live = total > 0
+    groups = Groups(
+        origin=origin[live],
+        location=location[live],
+        kind=np.where(kind[live] >= STUDY_HOME, STUDENT, WORKER),
+        weight=total[live],
+        agents=agents[live],
+    )
+    totals_used = {
+        "skilled_emigrants": emigrants,
+        "natives": natives,
+        "students": students,
+        "students_abroad": abroad,
+        "unskilled_immigrants": unskilled_immigrants(world, params, emigrants),
+    }
+    return groups, totals_used
 
 
-def initial_population(world: World, params: Params, state: CountryState, rng: np.random.Generator):
-    """Build the starting population; returns it and the mean weight per origin's agent."""
-    g_origin, g_location, g_kind, g_weight, g_agents = initial_groups(world, params, state)
-    origin = np.repeat(g_origin, g_agents)
-    location = np.repeat(g_location, g_agents)
-    kind = np.repeat(g_kind, g_agents)
-    weight = np.repeat(g_weight / g_agents, g_agents)
+def initial_population(
+    world: World, params: Params, state: CountryState, rng: np.random.Generator
+) -> tuple[Population, np.ndarray, dict]:
+    """Build the starting population; returns it, the mean weight of each origin's agents and
+    the start totals (see `initial_groups`)."""
+    groups, totals = initial_groups(world, params, state)
+    reps = groups.agents
+    origin = np.repeat(groups.origin, reps)
+    location = np.repeat(groups.location, reps)
+    kind = np.repeat(groups.kind, reps)
+    weight = np.repeat(groups.weight / reps, reps)
     size = len(origin)
     student = kind == STUDENT
-    worker_age = rng.uniform(25, params.retirement_age, size)
+    growth = cohort_growth(world, params, state)
+    worker_age = working_ages(growth[origin], params, rng.random(size))
     doctorate = rng.random(size) < params.doctoral_share
     years = params.first_degree_years + doctorate * params.doctorate_years
     # students at start entered in earlier years: 1..years-1 years done, so no cohort graduates
@@ -179,12 +294,10 @@ def initial_population(world: World, params: Params, state: CountryState, rng: n
         1 - params.ict_tie_maintenance * state.ict[origin] * state.ict[location]
     )
     tie = np.where(abroad, (1 - decay) ** years_abroad, 1.0)
-    skill = rng.lognormal(0.0, 0.25, size) * np.where(
-        student,
-        1.0,
-        0.5 + 0.5 * state.edu_quality[origin],  # degrees earned at home
-    )
-    pop = Population(capacity=int(size * 1.3) + 16)
+    ability = rng.lognormal(0.0, params.ability_spread, size)
+    quality = state.edu_quality[origin]  # workers at start earned their degrees at home
+    skill = ability * np.where(student, 1.0, degree_skill_factor(quality, params))
+    pop = Population(capacity=int(size * 1.5) + 16)
     pop.append(
         size,
         kind=kind,
@@ -202,10 +315,45 @@ def initial_population(world: World, params: Params, state: CountryState, rng: n
     )
     agents_per_origin = np.bincount(origin, minlength=world.n)
     mean_weight = tally(origin, weight, world.n) / np.maximum(agents_per_origin, 1)
-    return pop, mean_weight
+    return pop, mean_weight, totals
 
 
-def initial_recognition(pop: Population, recognition: np.ndarray, params: Params, rng) -> None:
+def cohort_growth(world: World, params: Params, state: CountryState) -> np.ndarray:
+    """Yearly growth of graduate cohorts that makes today's graduates and skilled stock
+    consistent: with cohorts growing at g over a working span A, graduates / stock =
+    g / (1 - exp(-g A)). Countries whose enrolment far exceeds their attainment (a young,
+    expanding skilled population) get a young stock; the others an old one."""
+    span = params.retirement_age - 25
+    ratio = entrants_at_start(state, params) / np.maximum(
+        state.adults_start * state.tertiary_share_start, 1e-300
+    )
+    low, high = np.full(len(ratio), -0.2), np.full(len(ratio), 0.5)
+    for _ in range(50):
+        g = (low + high) / 2
+        implied = np.where(np.abs(g) < 1e-9, 1 / span, g / -np.expm1(-g * span))
+        low, high = np.where(implied < ratio, g, low), np.where(implied < ratio, high, g)
+    return (low + high) / 2
+
+
+def working_ages(growth: np.ndarray, params: Params, uniforms: np.ndarray) -> np.ndarray:
+    """Ages from 25 to retirement with density proportional to exp(-growth x (age - 25)):
+    older cohorts are smaller by the cohort growth."""
+    span = params.retirement_age - 25
+    flat = np.abs(growth) < 1e-9
+    g = np.where(flat, 1.0, growth)
+    skewed = -np.log1p(-uniforms * -np.expm1(-g * span)) / g
+    return 25 + np.where(flat, uniforms * span, skewed)
+
+
+def degree_skill_factor(quality: np.ndarray, params: Params) -> np.ndarray:
+    """Skill at graduation per unit of ability, given education quality where one studied."""
+    w = params.degree_quality_weight
+    return 1 - w + w * quality
+
+
+def initial_recognition(
+    pop: Population, recognition: np.ndarray, params: Params, rng: np.random.Generator
+) -> None:
     """Emigrants abroad at start: recognised on arrival or later (p = R, then later_rate x R
     per year abroad)."""
     rows = np.flatnonzero((pop.kind == WORKER) & (pop.location != pop.origin))

@@ -1,8 +1,10 @@
-"""Outcomes of MODEL.md §5, per country per year, as one tidy table.
+"""Outcomes per country per year (docs/ODD.md §3.4), as one tidy table.
 
 Each metric is declared once here with its unit, definition and how it aggregates to regions:
-counts add up, ratios are recomputed from summed numerators and denominators (so a region's rate
-is the rate of its people, not an average of countries), states average weighted by adults.
+counts add up; ratios are recomputed from summed numerators and denominators (so a region's rate
+is the rate of its people, not an average of countries); differences of two ratios are
+recomputed from the aggregated ratios (so net brain gain of a region is its human capital minus
+its counterfactual human capital, each with its own adults); states average weighted by adults.
 """
 
 from __future__ import annotations
@@ -20,198 +22,245 @@ class MetricSpec:
     name: str
     unit: str
     description: str
-    aggregate: str  # "sum", "ratio" (numerator/denominator), "mean" (weighted by `weight`)
-    numerator: str | None = None
-    denominator: str | None = None
+    aggregate: str  # "sum", "ratio", "difference" (of two ratios) or "mean" (weighted)
+    numerator: str | None = None  # ratio: numerator; difference: the ratio subtracted from
+    denominator: str | None = None  # ratio: denominator; difference: the ratio subtracted
     weight: str = "adult_residents"
+    source: str = "model quantity"  # where the definition comes from
 
 
-_M = MetricSpec
+def _sum(name: str, unit: str, text: str) -> MetricSpec:
+    return MetricSpec(name, unit, text, "sum")
+
+
+def _ratio(name: str, unit: str, text: str, num: str, den: str, source: str = "model quantity"):
+    return MetricSpec(name, unit, text, "ratio", num, den, source=source)
+
+
+def _mean(name: str, unit: str, text: str, weight: str = "adult_residents") -> MetricSpec:
+    return MetricSpec(name, unit, text, "mean", weight=weight)
+
+
+def _difference(name: str, unit: str, text: str, first: str, second: str, source: str):
+    return MetricSpec(name, unit, text, "difference", first, second, source=source)
+
+
+DM = "Docquier & Marfouk (2006)"
+IAB = "IAB brain-drain data (Bruecker, Capuano & Marfouk 2013)"
+UIS = "UNESCO Institute for Statistics glossary"
+BDR = "Beine, Docquier & Rapoport (2001, 2008)"
 METRICS: dict[str, MetricSpec] = {
     m.name: m
     for m in (
-        # --- stocks and flows (weighted persons) ---------------------------------------------
-        _M("adult_residents", "persons", "Adults (25+) living in the country, any origin.", "sum"),
-        _M(
-            "skilled_residents",
+        # --- stocks (weighted persons) -------------------------------------------------------
+        _sum("adult_residents", "persons", "Adults (25+) living in the country, any origin."),
+        _sum("skilled_residents", "persons", "Tertiary-educated adults living in the country."),
+        _sum("skilled_natives", "persons", "Tertiary-educated adults born and living here."),
+        _sum("adult_natives", "persons", "Adults born and living in the country."),
+        _sum("skilled_emigrants", "persons", "Tertiary-educated people born here living abroad."),
+        _sum(
+            "skilled_emigrants_iab20",
             "persons",
-            "Tertiary-educated adults living in the country, any origin.",
-            "sum",
+            "Skilled emigrants living in the 20 OECD destinations of the IAB data.",
         ),
-        _M(
-            "skilled_emigrants",
-            "persons",
-            "Tertiary-educated people born in the country living abroad.",
-            "sum",
-        ),
-        _M(
+        _sum(
             "unrecognised_emigrants",
             "persons",
-            "Skilled emigrants abroad whose qualification is not recognised where they live.",
-            "sum",
+            "Skilled emigrants whose qualification is not recognised where they live.",
         ),
-        _M(
+        _sum("students_enrolled", "persons", "Tertiary students in the country, any origin."),
+        _sum("students_outbound", "persons", "Students from the country studying abroad."),
+        _sum("students_inbound", "persons", "Students from abroad studying in the country."),
+        _sum("displaced_abroad", "persons", "People of the country displaced abroad by shocks."),
+        # --- flows (weighted persons per year; NaN in the start year) -------------------------
+        _sum(
             "emigrations",
             "persons/year",
-            "New skilled emigrants of the country this year: skilled people leaving it "
-            "(environmental migrants included) and its graduates abroad who do not come home.",
-            "sum",
+            "New skilled emigrants: skilled people leaving home by choice, and graduates abroad "
+            "who stay abroad.",
         ),
-        _M(
-            "returns",
+        _sum("returns", "persons/year", "Skilled emigrants coming home by choice."),
+        _sum("onward_moves", "persons/year", "Skilled emigrants moving between foreign countries."),
+        _sum(
+            "graduate_returns",
             "persons/year",
-            "Skilled emigrants returning to their origin this year.",
-            "sum",
+            "Graduates of foreign universities coming home (not counted as returns).",
         ),
-        _M(
-            "students_enrolled",
-            "persons",
-            "Tertiary students enrolled in the country, any origin (UIS total enrolment).",
-            "sum",
+        _sum(
+            "env_emigrations",
+            "persons/year",
+            "Skilled people displaced across a border by an environmental shock.",
         ),
-        _M("students_outbound", "persons", "Students from the country studying abroad.", "sum"),
-        _M("students_inbound", "persons", "Students from abroad studying in the country.", "sum"),
-        _M("new_students", "persons/year", "Youths of the country who enrolled this year.", "sum"),
-        _M("youth_cohort", "persons/year", "Youths reaching study age this year.", "sum"),
-        _M("graduates", "persons/year", "Students of the country who graduated this year.", "sum"),
-        _M("retired", "persons/year", "Skilled workers living in the country who retired.", "sum"),
-        _M(
+        _sum("env_returns", "persons/year", "Skilled people displaced abroad coming home."),
+        _sum("new_students", "persons/year", "Youths of the country who enrolled this year."),
+        _sum("youth_cohort", "persons/year", "Youths reaching study age this year."),
+        _sum("graduates", "persons/year", "Students of the country who graduated this year."),
+        _sum("retired", "persons/year", "Skilled workers living in the country who retired."),
+        _sum(
+            "env_displaced",
+            "persons/year",
+            "Residents displaced by environmental shocks this year (internal and cross-border).",
+        ),
+        _sum(
             "knowledge_transfer",
             "skill-weighted persons",
             "Diaspora knowledge transfer home: members x skill x tie x ICT(o) x ICT(d) x "
             "engagement, summed over corridors.",
-            "sum",
         ),
-        _M(
-            "remittances",
-            "PPP $/year",
-            "Remittances received from the skilled diaspora, after transfer costs.",
-            "sum",
+        _sum("remittances", "PPP $/year", "Remittances from the skilled diaspora, after costs."),
+        _sum(
+            "active_corridors", "corridors", "Destinations where the country has skilled emigrants."
         ),
-        _M(
-            "env_displaced",
-            "persons/year",
-            "Residents displaced by environmental shocks this year (internal and cross-border).",
-            "sum",
-        ),
-        _M(
-            "active_corridors",
-            "corridors",
-            "Destinations where the country has skilled emigrants (diaspora nodes).",
-            "sum",
-        ),
-        # --- rates ---------------------------------------------------------------------------
-        _M(
+        # --- rates -----------------------------------------------------------------------------
+        _ratio(
             "skilled_emigration_rate",
             "share",
-            "Skilled emigrants / (skilled emigrants + skilled residents) (Docquier & Marfouk).",
-            "ratio",
+            "Skilled emigrants (all destinations) / (skilled emigrants + skilled residents).",
             "skilled_emigrants",
             "skilled_pool",
+            DM,
         ),
-        _M(
-            "skilled_pool", "persons", "Skilled emigrants + skilled residents (denominator).", "sum"
+        _sum("skilled_pool", "persons", "Skilled emigrants + skilled residents (denominator)."),
+        _ratio(
+            "skilled_emigration_rate_iab20",
+            "share",
+            "Skilled emigrants in the 20 IAB destinations / (those + skilled residents): the IAB "
+            "definition, comparable with the IAB data.",
+            "skilled_emigrants_iab20",
+            "skilled_pool_iab20",
+            IAB,
         ),
-        _M(
+        _sum(
+            "skilled_pool_iab20",
+            "persons",
+            "Skilled emigrants in the IAB destinations + skilled residents (denominator).",
+        ),
+        _ratio(
             "human_capital",
             "share",
-            "Tertiary-educated share of resident adults.",
-            "ratio",
+            "Tertiary-educated share of resident adults (any origin).",
             "skilled_residents",
             "adult_residents",
+            BDR,
         ),
-        _M(
+        _ratio(
+            "native_human_capital",
+            "share",
+            "Tertiary-educated share of the adults born and living in the country.",
+            "skilled_natives",
+            "adult_natives",
+        ),
+        _difference(
+            "immigration_effect",
+            "share",
+            "human_capital - native_human_capital: how much immigrants raise (or lower) the "
+            "tertiary share of residents.",
+            "human_capital",
+            "native_human_capital",
+            "model quantity",
+        ),
+        _ratio(
             "brain_waste_rate",
             "share",
             "Share of skilled emigrants working below their qualification.",
-            "ratio",
             "unrecognised_emigrants",
             "skilled_emigrants",
         ),
-        _M(
+        _ratio(
             "return_rate",
             "per year",
-            "Returns / skilled emigrants at the start of the year.",
-            "ratio",
+            "Returns / skilled emigrants at the end of the previous year.",
             "returns",
-            "skilled_emigrants_start",
+            "skilled_emigrants_before",
         ),
-        _M(
-            "skilled_emigrants_start",
-            "persons",
-            "Skilled emigrants abroad at the start of the year (denominator).",
-            "sum",
-        ),
-        _M(
+        _sum("skilled_emigrants_before", "persons", "Skilled emigrants a year earlier."),
+        _ratio(
             "enrolment_rate",
             "share",
             "Share of the youth cohort that enrolled this year.",
-            "ratio",
             "new_students",
             "youth_cohort",
         ),
-        _M(
+        _ratio(
             "outbound_mobility_ratio",
             "share",
             "UIS: students from the country studying abroad / tertiary enrolment in the country.",
-            "ratio",
             "students_outbound",
             "students_enrolled",
+            UIS,
         ),
-        _M(
+        _ratio(
             "inbound_mobility_rate",
             "share",
             "UIS: students from abroad in the country / tertiary enrolment in the country.",
-            "ratio",
             "students_inbound",
             "students_enrolled",
+            UIS,
         ),
-        _M(
+        _mean(
             "mobility_dispersion",
             "0-1",
             "Our construct (UIS publishes none): 1 - Herfindahl index of the country's outbound "
             "students over destinations; 0 = all in one place.",
-            "mean",
             weight="students_outbound",
         ),
-        _M(
+        _mean(
             "diaspora_concentration",
             "0-1",
-            "Herfindahl index of the country's skilled emigrants over destinations; 1 = a "
-            "single corridor.",
-            "mean",
+            "Herfindahl index of the country's skilled emigrants over destinations; 1 = a single "
+            "corridor.",
             weight="skilled_emigrants",
         ),
-        # --- state ---------------------------------------------------------------------------
-        _M("wage_skilled", "PPP $/year", "Skilled wage.", "mean"),
-        _M("wage_unskilled", "PPP $/year", "Unskilled wage.", "mean"),
-        _M("productivity", "index (start = 1)", "Total factor productivity.", "mean"),
-        _M("ict", "share", "Internet users' share of the population.", "mean"),
-        _M("edu_quality", "0-1", "Education quality.", "mean"),
-        _M("shock_intensity", "0-1", "Current environmental shock intensity.", "mean"),
-        _M(
+        # --- state -------------------------------------------------------------------------------
+        _mean("wage_skilled", "PPP $/year", "Skilled wage."),
+        _mean("wage_unskilled", "PPP $/year", "Unskilled wage."),
+        _mean("gdppc", "PPP $/year", "GDP per head (driver path) x productivity."),
+        _mean("productivity", "index (start = 1)", "Productivity gained from knowledge transfer."),
+        _mean("ict", "share", "Internet users' share of the population."),
+        _mean("edu_quality", "0-1", "Education quality."),
+        _mean("shock_intensity", "0-1", "Current environmental shock intensity."),
+        _mean("perceived_prospect", "probability", "Emigration prospect youths perceive (M1)."),
+        _sum(
             "conservation_error",
             "persons",
-            "Entered - present - retired, by weight, over the whole world (should be ~0).",
-            "sum",
+            "Entered - present - retired, by weight, per origin (should be ~0).",
         ),
-        # --- counterfactual (filled by simulate_with_counterfactual) --------------------------
-        _M(
-            "human_capital_no_migration",
+        # --- counterfactual (filled by simulate_with_counterfactual) ---------------------------
+        _sum(
+            "skilled_residents_no_emigration",
+            "persons",
+            "Counterfactual skilled residents: the twin's skilled natives at home + this run's "
+            "skilled immigrants.",
+        ),
+        _sum(
+            "adult_residents_no_emigration",
+            "persons",
+            "Counterfactual adults: the twin's adult natives at home + this run's immigrants.",
+        ),
+        _ratio(
+            "human_capital_no_emigration",
             "share",
-            "Human capital of the same world with migration switched off (same seed).",
-            "mean",
+            "Human capital had the country's own people not emigrated (same seed, same "
+            "immigrants).",
+            "skilled_residents_no_emigration",
+            "adult_residents_no_emigration",
         ),
-        _M(
+        _difference(
             "net_brain_gain",
             "share",
-            "human_capital - human_capital_no_migration; > 0 is a brain gain (Beine, Docquier & "
-            "Rapoport).",
-            "mean",
+            "human_capital - human_capital_no_emigration; > 0 is a brain gain.",
+            "human_capital",
+            "human_capital_no_emigration",
+            BDR,
         ),
     )
 }
-COUNTERFACTUAL_METRICS = ("human_capital_no_migration", "net_brain_gain")
+COUNTERFACTUAL_METRICS = (
+    "skilled_residents_no_emigration",
+    "adult_residents_no_emigration",
+    "human_capital_no_emigration",
+    "net_brain_gain",
+)
 HEADLINE_METRICS = ("skilled_emigration_rate", "human_capital", "net_brain_gain")
 
 
@@ -232,50 +281,61 @@ def safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=out, where=(den > 0) & ~missing)
 
 
+def _parts(name: str) -> list[str]:
+    """The columns a metric is aggregated from."""
+    spec = METRICS[name]
+    if spec.aggregate == "ratio":
+        return [spec.numerator, spec.denominator]
+    if spec.aggregate == "difference":
+        return [*_parts(spec.numerator), *_parts(spec.denominator)]
+    if spec.aggregate == "mean":
+        return [name, spec.weight]
+    return [name]
+
+
 def aggregate_regions(frame: pd.DataFrame, regions: pd.Series | dict[str, str]) -> pd.DataFrame:
     """Aggregate a per-country metrics frame to regions (column `country` holds region codes).
 
     `regions` maps ISO3 codes to region codes (e.g. ``world.countries.set_index("iso3").region``).
-    Extra key columns (scenario, replication, ...) are kept as group keys.
+    Extra key columns (scenario, replication, ...) are kept as group keys. A metric whose parts
+    are missing from the frame is left out.
     """
-    mapping = dict(regions)
     df = frame.copy()
-    df["country"] = df["country"].map(mapping)
+    df["country"] = df["country"].map(dict(regions))
     keys = [c for c in df.columns if c not in METRICS]
-    present = [m for m in METRICS if m in df.columns]
-    sums = [m for m in present if METRICS[m].aggregate == "sum"]
-    means = [m for m in present if METRICS[m].aggregate == "mean"]
-    ratios = [m for m in present if METRICS[m].aggregate == "ratio"]
-    weights = sorted({METRICS[m].weight for m in means})
+    present = [m for m in METRICS if m in df.columns and all(p in df for p in _parts(m))]
     weighted = df[keys].copy()
-    for m in means:
-        weighted[m] = df[m] * df[METRICS[m].weight]
-    for w in weights:
-        weighted[f"__w_{w}"] = df[w]
-    for m in sums:
-        weighted[m] = df[m]
-    for m in ratios:
-        for part in (METRICS[m].numerator, METRICS[m].denominator):
-            if part not in weighted:
-                weighted[part] = df[part]
-    grouped = weighted.groupby(keys, sort=True).sum(numeric_only=True)
-    out = pd.DataFrame(index=grouped.index)
     for m in present:
         spec = METRICS[m]
+        if spec.aggregate == "mean":
+            weighted[f"__x_{m}"] = df[m] * df[spec.weight]
+        for part in _parts(m):
+            if part not in weighted:
+                weighted[part] = df[part]
+    grouped = weighted.groupby(keys, sort=True).sum(numeric_only=True, min_count=1)
+    out = pd.DataFrame(index=grouped.index)
+
+    def value(m: str) -> np.ndarray:
+        spec = METRICS[m]
         if spec.aggregate == "sum":
-            out[m] = grouped[m]
-        elif spec.aggregate == "ratio":
-            out[m] = safe_ratio(grouped[spec.numerator], grouped[spec.denominator])
-        else:
-            out[m] = safe_ratio(grouped[m], grouped[f"__w_{spec.weight}"])
-    return out.reset_index()[[c for c in frame.columns if c in out.reset_index().columns]]
+            return grouped[m].to_numpy()
+        if spec.aggregate == "ratio":
+            return safe_ratio(grouped[spec.numerator], grouped[spec.denominator])
+        if spec.aggregate == "difference":
+            return value(spec.numerator) - value(spec.denominator)
+        return safe_ratio(grouped[f"__x_{m}"], grouped[spec.weight])
+
+    for m in present:
+        out[m] = value(m)
+    out = out.reset_index()
+    return out[[c for c in frame.columns if c in out.columns]]
 
 
 def country_metrics(model) -> dict[str, np.ndarray]:
     """This year's metrics per country from the model's arrays (one bincount per quantity)."""
-    from simulation.population import STUDENT, WORKER, tally
+    from simulation.population import STUDENT, WORKER, tally, tally_pairs
 
-    pop, s, n = model.pop, model.state, model.world.n
+    pop, s, c, n = model.pop, model.state, model.corridors, model.world.n
     w = pop.weight
     workers = pop.kind == WORKER
     students = pop.kind == STUDENT
@@ -285,42 +345,53 @@ def country_metrics(model) -> dict[str, np.ndarray]:
         return tally(index[mask], w[mask], n)
 
     skilled_residents = by(pop.location, workers)
+    skilled_natives = by(pop.location, workers & ~abroad)
     emigrants = by(pop.origin, workers & abroad)
-    unrecognised = by(pop.origin, workers & abroad & ~pop.recognised)
+    in_iab = c.iab_destination[pop.location]
+    emigrants_iab = by(pop.origin, workers & abroad & in_iab)
     enrolled = by(pop.location, students)
     outbound = by(pop.origin, students & abroad)
-    key = pop.origin.astype(np.int64) * n + pop.location
     mask = students & abroad
-    student_matrix = tally(key[mask], w[mask], n * n).reshape(n, n).astype(float)
-    adults = skilled_residents + s.unskilled
+    student_matrix = tally_pairs(pop.origin[mask], pop.location[mask], w[mask], n)
+    displaced_in = c.displaced.sum(axis=0)
+    unskilled_natives = np.maximum(s.unskilled - s.unskilled_immigrants - displaced_in, 0.0)
+    before = model.records[-1]["skilled_emigrants"] if model.records else emigrants
     out = {
         "year": np.full(n, model.year),
-        "adult_residents": adults,
+        "adult_residents": skilled_residents + s.unskilled,
         "skilled_residents": skilled_residents,
+        "skilled_natives": skilled_natives,
+        "adult_natives": skilled_natives + unskilled_natives,
         "skilled_emigrants": emigrants,
-        "unrecognised_emigrants": unrecognised,
-        **{name: flow.copy() for name, flow in model.flows.items()},
+        "skilled_emigrants_iab20": emigrants_iab,
+        "unrecognised_emigrants": by(pop.origin, workers & abroad & ~pop.recognised),
         "students_enrolled": enrolled,
         "students_outbound": outbound,
         "students_inbound": by(pop.location, students & abroad),
+        "displaced_abroad": c.displaced.sum(axis=1) + by(pop.origin, pop.displaced),
+        **model.flows.as_dict(),
         "knowledge_transfer": s.knowledge_transfer.copy(),
         "remittances": s.remittances.copy(),
-        "active_corridors": (model.skilled_diaspora > 0).sum(axis=1).astype(float),
+        "active_corridors": (c.skilled_diaspora > 0).sum(axis=1).astype(float),
         "skilled_pool": emigrants + skilled_residents,
-        "skilled_emigrants_start": model.emigrants_start.copy(),
+        "skilled_pool_iab20": emigrants_iab + skilled_residents,
+        "skilled_emigrants_before": before.copy(),
         "mobility_dispersion": np.where(outbound > 0, 1 - _herfindahl(student_matrix), 0.0),
-        "diaspora_concentration": _herfindahl(model.skilled_diaspora),
+        "diaspora_concentration": _herfindahl(c.skilled_diaspora),
         "wage_skilled": s.wage_skilled.copy(),
         "wage_unskilled": s.wage_unskilled.copy(),
+        "gdppc": s.gdppc * s.productivity,
         "productivity": s.productivity.copy(),
         "ict": s.ict.copy(),
         "edu_quality": s.edu_quality.copy(),
         "shock_intensity": s.shock.copy(),
+        "perceived_prospect": s.perceived_prospect.copy(),
         "conservation_error": model.conservation_error(),
     }
     for name, spec in METRICS.items():
-        if spec.aggregate == "ratio":
+        if spec.aggregate == "ratio" and spec.numerator in out and spec.denominator in out:
             out[name] = safe_ratio(out[spec.numerator], out[spec.denominator])
+    out["immigration_effect"] = out["human_capital"] - out["native_human_capital"]
     return out
 
 
@@ -350,6 +421,7 @@ WORLD_REPORTERS = (
     "knowledge_transfer",
     "remittances",
     "env_displaced",
+    "immigration_effect",
 )
 COUNTRY_REPORTERS = (
     "skilled_emigration_rate",
@@ -374,6 +446,8 @@ def world_value(record: dict[str, np.ndarray], name: str) -> float:
         return float(np.sum(record[name]))
     if spec.aggregate == "ratio":
         return float(safe_ratio(np.sum(record[spec.numerator]), np.sum(record[spec.denominator])))
+    if spec.aggregate == "difference":
+        return world_value(record, spec.numerator) - world_value(record, spec.denominator)
     weight = record[spec.weight]
     return float(safe_ratio(np.sum(record[name] * weight), np.sum(weight)))
 

@@ -84,70 +84,87 @@ class Params:
     for a mapping and also names unknown parameters; `replace` returns a new set.
     """
 
+    # --- general and start state -------------------------------------------------------------
     agents_per_country: int = number(
         200,
         10,
-        100000,
+        100_000,
         "agents",
         "general",
         A,
-        "Person-agents created per country at start; weights make totals match the data.",
+        "Person-agents per country at start (at least; more where the weight cap needs them); "
+        "weights make every total match the data.",
     )
-    working_span: float = number(
-        40.0,
-        20.0,
-        50.0,
-        "years",
-        "M9",
+    agent_weight_cap: float = number(
+        0.01,
+        0.001,
+        0.05,
+        "share of adults",
+        "general",
         A,
-        "Years from entering the labour force (25) to retirement (65): sets the yearly youth "
-        "cohort (adults / span) and unskilled retirement.",
+        "No agent stands for more than this share of the adults of its origin or of the country "
+        "where it lives, at start and when it moves (a heavier mover is split).",
     )
-    retirement_age: float = number(
-        65.0,
-        55.0,
-        75.0,
+    migrant_adult_share: float = number(
+        0.78,
+        0.6,
+        0.95,
+        "share",
+        "general",
+        "UN DESA (2019) International Migration 2019 Highlights: 74% of international migrants "
+        "are 20-64 and 12% 65+ (25+ about 78%)",
+        "Share of a bilateral migrant stock (all ages) that is 25 or older.",
+    )
+    non_iab_selection: float = number(
+        1.5,
+        1.0,
+        3.6,
+        "ratio",
+        "general",
+        "assumption between no selection (1) and the IAB 2000 median ratio of high-skill to "
+        "total emigration rates to OECD destinations (3.6); Artuc et al. (2015) find weaker "
+        "selection to non-OECD destinations",
+        "Tertiary share of adult emigrants outside the 20 IAB destinations, relative to the "
+        "origin's tertiary share of residents (skill selection).",
+    )
+    distance_scale_km: float = number(
+        100.0,
+        10.0,
+        1000.0,
+        "km",
+        "general",
+        A,
+        "Distance terms are ln(1 + km / scale) in M2, M4 and returns.",
+    )
+    diaspora_scale: float = number(
+        1000.0,
+        100.0,
+        100_000.0,
+        "persons",
+        "general",
+        A,
+        "Diaspora terms are ln(1 + persons / scale) in M2, M4 and M5.",
+    )
+    young_age: float = number(
+        35.0,
+        30.0,
+        45.0,
         "years",
-        "M9",
-        "MODEL.md §4 M9",
-        "Age at which a skilled worker retires and is counted out.",
+        "general",
+        A,
+        "Workers under this age are young (consider_rate_young).",
     )
-    m1_incentive: bool = switch(
-        "M1",
-        "Emigration prospects raise enrolment (incentive effect).",
+    mid_age: float = number(
+        50.0,
+        40.0,
+        60.0,
+        "years",
+        "general",
+        A,
+        "Workers from young_age to this age consider moving at consider_rate_mid, older ones at "
+        "consider_rate_old.",
     )
-    m2_study_abroad: bool = switch(
-        "M2",
-        "New students may choose a foreign place of study.",
-    )
-    m3_post_study_stay: bool = switch(
-        "M3",
-        "Foreign graduates may stay where they studied (off: they go home on graduation).",
-    )
-    m4_migration: bool = switch(
-        "M4",
-        "Skilled workers reconsider where to live each year.",
-    )
-    m5_recognition: bool = switch(
-        "M5",
-        "Foreign qualifications may go unrecognised (off: always recognised, no brain waste).",
-    )
-    m6_diaspora: bool = switch(
-        "M6",
-        "Diaspora networks: knowledge transfer, remittances, cheaper moves, referrals.",
-    )
-    m7_shocks: bool = switch(
-        "M7",
-        "Environmental shocks (drought, flood, cyclone, heat).",
-    )
-    m8_economy: bool = switch(
-        "M8",
-        "Productivity, wage and ICT dynamics (off: frozen at start).",
-    )
-    m9_demography: bool = switch(
-        "M9",
-        "Ageing and retirement (off: nobody ages or retires).",
-    )
+    # --- M1 education choice -------------------------------------------------------------------
     enrol_sensitivity: float = number(
         1.5,
         0.0,
@@ -155,8 +172,8 @@ class Params:
         "1 / log-wage",
         "M1",
         A,
-        "Logit slope of enrolment on the expected log return to a degree; it must be large enough "
-        "for the incentive effect (MODEL.md §4 M1).",
+        "Logit slope of enrolment on the expected log return to a degree; it must be large "
+        "enough for the incentive effect (docs/ODD.md, M1).",
     )
     prospect_memory: float = number(
         5.0,
@@ -165,7 +182,7 @@ class Params:
         "years",
         "M1",
         A,
-        "Time over which youths average compatriots' recent emigration into a perceived prospect.",
+        "Time over which youths average what they perceive into their emigration prospect.",
     )
     perception_ict: float = number(
         0.5,
@@ -174,7 +191,9 @@ class Params:
         "share",
         "M1",
         A,
-        "How much low ICT blurs (understates) the perceived prospect; 0 = perfect perception.",
+        "How much perception depends on ICT: youths weigh the true prospect (recent "
+        "emigration per graduate) by 1 - perception_ict x (1 - ICT) and the crude belief (the "
+        "share of skilled compatriots abroad) by the rest; 0 = perfect perception everywhere.",
     )
     remittance_financing: float = number(
         2.0,
@@ -189,8 +208,8 @@ class Params:
         False,
         "M1",
         "Mountford (1997); Beine, Docquier & Rapoport (2001)",
-        "Theory mode: graduates at home emigrate with the exogenous probability fixed_prospect (a "
-        "lottery) and youths know it.",
+        "Theory mode: graduates at home emigrate with the exogenous probability fixed_prospect "
+        "(a lottery) and youths know it.",
     )
     fixed_prospect: float = number(
         0.0,
@@ -210,24 +229,6 @@ class Params:
         A,
         "Share of entrants who go on to a doctorate (scientists).",
     )
-    first_degree_years: int = number(
-        4,
-        2,
-        6,
-        "years",
-        "M3",
-        A,
-        "Study duration of a first degree.",
-    )
-    doctorate_years: int = number(
-        4,
-        2,
-        8,
-        "years",
-        "M3",
-        A,
-        "Extra years of study for a doctorate.",
-    )
     seat_slack: float = number(
         1.3,
         1.0,
@@ -235,7 +236,7 @@ class Params:
         "ratio",
         "M1",
         A,
-        "Tertiary seats per year as a multiple of the entrants seen in the data at start.",
+        "Tertiary places at home per year as a multiple of the entrants of the enrolment trend.",
     )
     entry_per_ger: float = number(
         0.6,
@@ -246,6 +247,26 @@ class Params:
         A,
         "Share of a youth cohort completing a degree per unit of gross enrolment ratio.",
     )
+    ger_trend_scale: float = number(
+        1.0,
+        0.0,
+        2.0,
+        "ratio",
+        "M1",
+        A,
+        "How far enrolment follows the data's gross enrolment trend (1 = the trend, 0 = held "
+        "at the start level).",
+    )
+    ability_spread: float = number(
+        0.25,
+        0.0,
+        1.0,
+        "log-sd",
+        "M1",
+        A,
+        "Spread of ability at entry: ability ~ LogNormal(0, spread).",
+    )
+    # --- M2 study abroad -----------------------------------------------------------------------
     study_quality_weight: float = number(
         3.0,
         0.0,
@@ -279,7 +300,7 @@ class Params:
         3.0,
         "utility per log openness",
         "M2",
-        "MODEL.md §4 M2",
+        "docs/ODD.md, M2 (specification)",
         "Weight of log student-visa openness of the destination.",
     )
     study_diaspora_weight: float = number(
@@ -300,6 +321,20 @@ class Params:
         A,
         "Attraction of a destination whose degrees are recognised back home (shared convention).",
     )
+    # --- M3 graduation -------------------------------------------------------------------------
+    first_degree_years: int = number(4, 2, 6, "years", "M3", A, "Study duration of a first degree.")
+    doctorate_years: int = number(
+        4, 2, 8, "years", "M3", A, "Extra years of study for a doctorate."
+    )
+    degree_quality_weight: float = number(
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "M3",
+        A,
+        "Skill at graduation = ability x (1 - weight + weight x education quality where studied).",
+    )
     post_study_bonus: float = number(
         0.5,
         0.0,
@@ -309,6 +344,7 @@ class Params:
         A,
         "Extra utility of staying at the place of study in the graduation year.",
     )
+    # --- M4 skilled migration ------------------------------------------------------------------
     consider_rate_young: float = number(
         0.12,
         0.0,
@@ -316,7 +352,7 @@ class Params:
         "per year",
         "M4",
         A,
-        "Yearly chance that a worker under 35 considers moving.",
+        "Yearly chance that a worker under young_age considers moving.",
     )
     consider_rate_mid: float = number(
         0.05,
@@ -325,7 +361,7 @@ class Params:
         "per year",
         "M4",
         A,
-        "Yearly chance that a worker aged 35-49 considers moving.",
+        "Yearly chance that a worker aged young_age to mid_age considers moving.",
     )
     consider_rate_old: float = number(
         0.02,
@@ -334,7 +370,7 @@ class Params:
         "per year",
         "M4",
         A,
-        "Yearly chance that a worker aged 50+ considers moving.",
+        "Yearly chance that a worker over mid_age considers moving.",
     )
     consider_rate_recent: float = number(
         0.25,
@@ -343,8 +379,17 @@ class Params:
         "per year",
         "M4",
         "assumption; OECD (2008, 2020): 20-50% of immigrants leave within five years",
-        "Yearly chance that a worker in the first five years abroad reconsiders (return or move "
-        "on).",
+        "Yearly chance that a worker in its first recent_years abroad reconsiders (return or "
+        "move on).",
+    )
+    recent_years: int = number(
+        5,
+        1,
+        10,
+        "years",
+        "M4",
+        "OECD (2008, 2020): exits within five years of arrival",
+        "Years abroad during which consider_rate_recent applies.",
     )
     wage_weight: float = number(
         1.0,
@@ -362,7 +407,8 @@ class Params:
         "utility",
         "M4",
         A,
-        "Fixed cost of any international move.",
+        "Fixed cost of an onward move between foreign countries (leaving home has its own "
+        "calibrated intercept, which absorbs this cost).",
     )
     move_cost_distance: float = number(
         0.3,
@@ -371,7 +417,7 @@ class Params:
         "utility per log km",
         "M4",
         A,
-        "Moving cost growing with distance.",
+        "Moving cost growing with distance (moves and returns).",
     )
     return_cost: float = number(
         1.5,
@@ -382,15 +428,15 @@ class Params:
         A,
         "Cost of moving back home (lower than a new move: the place and people are known).",
     )
-    destination_size_weight: float = number(
-        1.0,
-        0.0,
-        2.0,
-        "utility per log share",
+    calibration_horizon: int = number(
+        30,
+        5,
+        60,
+        "years",
         "M4",
         A,
-        "Gravity mass: opportunities grow with the destination's share of the world's adults, so "
-        "the number of countries does not inflate the pull of moving.",
+        "Horizon over which the leaving intercepts hold each origin's share of skilled people "
+        "abroad at its start value (drivers held fixed), on a projection of the model's flows.",
     )
     network_elasticity: float = number(
         0.8,
@@ -402,13 +448,7 @@ class Params:
         "Diaspora size lowers the moving cost (network effect).",
     )
     common_language_bonus: float = number(
-        0.5,
-        0.0,
-        3.0,
-        "utility",
-        "M4",
-        A,
-        "A shared official language lowers the moving cost.",
+        0.5, 0.0, 3.0, "utility", "M4", A, "A shared official language lowers the moving cost."
     )
     visa_weight: float = number(
         1.0,
@@ -416,26 +456,23 @@ class Params:
         3.0,
         "utility per log openness",
         "M4",
-        "MODEL.md §4 M4",
+        "docs/ODD.md, M4 (specification)",
         "Weight of log skilled-visa openness of the destination.",
     )
-    home_tie_weight: float = number(
-        3.0,
-        0.0,
-        8.0,
-        "utility per tie unit",
+    visa_floor: float = number(
+        0.001,
+        0.0001,
+        0.1,
+        "openness",
         "M4",
         A,
-        "Pull of home for a worker with full ties.",
+        "Lowest visa openness: a closed border is very costly, not impossible (M2, M4).",
+    )
+    home_tie_weight: float = number(
+        3.0, 0.0, 8.0, "utility per tie unit", "M4", A, "Pull of home for a worker with full ties."
     )
     tie_decay: float = number(
-        0.12,
-        0.0,
-        0.5,
-        "per year",
-        "M4",
-        A,
-        "Yearly loss of tie strength abroad without ICT.",
+        0.12, 0.0, 0.5, "per year", "M4", A, "Yearly loss of tie strength abroad without ICT."
     )
     ict_tie_maintenance: float = number(
         0.8,
@@ -447,13 +484,13 @@ class Params:
         "Share of tie decay prevented by ICT at both ends (ICT(o) x ICT(l)).",
     )
     social_openness_weight: float = number(
-        1.0,
+        2.0,
         0.0,
         5.0,
         "utility per openness unit",
         "M4",
         A,
-        "Weight of the host's social openness for migrants.",
+        "Weight of the host's social openness for migrants (staying abroad, moving on).",
     )
     social_openness_default: float = number(
         0.6,
@@ -471,9 +508,10 @@ class Params:
         "per unit shock",
         "M7",
         A,
-        "A shock at a worker's location multiplies the chance to consider moving by (1 + s x "
-        "shock).",
+        "A shock at a worker's location multiplies the chance to consider moving by "
+        "(1 + s x shock).",
     )
+    # --- M5 recognition ------------------------------------------------------------------------
     recognition_base: float = number(
         0.3,
         0.0,
@@ -509,7 +547,8 @@ class Params:
         "probability per QA unit",
         "M5",
         A,
-        "Quality assurance at the degree's country raises its recognition.",
+        "Quality assurance at the degree's country (above or below 0.5) raises or lowers its "
+        "recognition.",
     )
     recognition_diaspora_weight: float = number(
         0.02,
@@ -543,10 +582,21 @@ class Params:
         0.0,
         0.1,
         "per year",
-        "M4",
+        "M5",
         A,
         "Skill gained each year working recognised abroad (returnees bring it home).",
     )
+    skill_wage_elasticity: float = number(
+        0.5,
+        0.0,
+        1.0,
+        "elasticity",
+        "M5",
+        A,
+        "A skilled job pays the skilled wage x (skill / skill at graduation)^elasticity: skill "
+        "lost in brain waste lowers wages after recognition.",
+    )
+    # --- M6 diaspora ---------------------------------------------------------------------------
     diaspora_engagement_default: float = number(
         0.3,
         0.0,
@@ -563,8 +613,16 @@ class Params:
         "growth per transfer per adult",
         "M6",
         A,
-        "Productivity growth at origin per unit of knowledge transfer per resident adult (the gain"
-        " is capped at 1 percentage point a year).",
+        "Productivity growth at origin per unit of knowledge transfer per resident adult.",
+    )
+    max_productivity_gain: float = number(
+        0.01,
+        0.0,
+        0.05,
+        "per year",
+        "M6",
+        A,
+        "Cap on the yearly productivity growth from knowledge transfer.",
     )
     knowledge_etraining: float = number(
         0.5,
@@ -574,7 +632,16 @@ class Params:
         "M6",
         A,
         "Education-quality gain at origin per unit of knowledge transfer per resident adult "
-        "(e-training; capped at 0.01 a year).",
+        "(e-training).",
+    )
+    max_etraining_gain: float = number(
+        0.01,
+        0.0,
+        0.05,
+        "quality per year",
+        "M6",
+        A,
+        "Cap on the yearly education-quality gain from e-training.",
     )
     remittance_share: float = number(
         0.1,
@@ -585,6 +652,7 @@ class Params:
         A,
         "Share of a fully tied emigrant's earnings sent home, before transfer costs.",
     )
+    # --- M7 environmental shocks ---------------------------------------------------------------
     climate_trend: float = number(
         0.0,
         -0.05,
@@ -594,32 +662,35 @@ class Params:
         A,
         "Growth of hazard probabilities: p(t) = p0 (1 + trend)^t.",
     )
+    severity_cap: float = number(
+        0.9,
+        0.1,
+        1.0,
+        "share",
+        "M7",
+        A,
+        "Largest share of residents displaced (and of wages and seats lost) in one year.",
+    )
     shock_wage_damage: float = number(
         0.5,
         0.0,
         2.0,
-        "per unit severity",
+        "per unit intensity",
         "M7",
         A,
-        "Wage loss per unit of shock intensity (less with adaptation).",
+        "Wage loss per unit of shock intensity.",
     )
     shock_seat_damage: float = number(
         0.5,
         0.0,
         2.0,
-        "per unit severity",
+        "per unit intensity",
         "M7",
         A,
         "Loss of tertiary seats per unit of shock intensity.",
     )
     shock_recovery: float = number(
-        0.3,
-        0.0,
-        1.0,
-        "per year",
-        "M7",
-        A,
-        "Share of the shock intensity that fades each year.",
+        0.3, 0.0, 1.0, "per year", "M7", A, "Share of the shock intensity that fades each year."
     )
     shock_intensity_scale: float = number(
         10.0,
@@ -637,17 +708,56 @@ class Params:
         "share",
         "M7",
         A,
-        "Share of shock damage prevented at full adaptation.",
+        "Share of shock damage and displacement prevented at full adaptation.",
     )
     cross_border_share: float = number(
-        0.1,
+        0.01,
         0.0,
-        1.0,
+        0.1,
         "share",
         "M7",
-        A,
-        "Share of displaced skilled residents who cross a border (most stay internal).",
+        "assumption; IDMC and the Platform on Disaster Displacement: most disaster displacement "
+        "is internal and temporary, cross-border moves are a small minority",
+        "Share of the disaster-displaced who cross a border.",
     )
+    displaced_return_rate: float = number(
+        0.5,
+        0.05,
+        1.0,
+        "per year",
+        "M7",
+        "assumption; IDMC: disaster displacement is mostly short-term",
+        "Yearly chance that a person displaced across a border returns.",
+    )
+    displacement_distance_km: float = number(
+        1000.0,
+        100.0,
+        5000.0,
+        "km",
+        "M7",
+        A,
+        "Distance decay of where the displaced go: weight x exp(-km / this).",
+    )
+    displacement_contiguity: float = number(
+        2.0,
+        0.0,
+        10.0,
+        "ratio",
+        "M7",
+        A,
+        "Extra pull of a neighbouring country for the displaced (weight x (1 + this)).",
+    )
+    displacement_diaspora_weight: float = number(
+        1.0,
+        0.0,
+        10.0,
+        "ratio",
+        "M7",
+        A,
+        "Pull of a destination with a diaspora of the displaced's country: weight x (1 + this x "
+        "diaspora / destination adults).",
+    )
+    # --- M8 economy ----------------------------------------------------------------------------
     productivity_growth: float = number(
         0.015,
         -0.02,
@@ -655,7 +765,18 @@ class Params:
         "per year",
         "M8",
         A,
-        "Base yearly productivity growth.",
+        "Base yearly growth of GDP per head after the observed years (and in worlds without "
+        "driver data).",
+    )
+    convergence_rate: float = number(
+        0.02,
+        0.0,
+        0.05,
+        "per year",
+        "M8",
+        "Barro (2012, 2015): conditional convergence of about 2% a year",
+        "After the observed years GDP per head grows by productivity_growth + rate x "
+        "ln(frontier / own), the frontier being the 90th percentile of countries.",
     )
     ict_growth: float = number(
         0.15,
@@ -664,7 +785,7 @@ class Params:
         "per year",
         "M8",
         A,
-        "Yearly closing of the gap 1 - ICT (logistic diffusion of internet use).",
+        "Yearly logit growth of internet use after the observed years (logistic diffusion).",
     )
     unskilled_wage_share: float = number(
         0.5,
@@ -682,7 +803,16 @@ class Params:
         "ratio",
         "M8",
         A,
-        "Skilled / unskilled wage ratio at a tertiary share of 10%.",
+        "Skilled / unskilled wage ratio at a tertiary share of premium_reference_share.",
+    )
+    premium_reference_share: float = number(
+        0.1,
+        0.02,
+        0.5,
+        "share",
+        "M8",
+        A,
+        "Tertiary share at which the skill premium equals skill_premium.",
     )
     scarcity_elasticity: float = number(
         0.3,
@@ -691,8 +821,59 @@ class Params:
         "elasticity",
         "M8",
         A,
-        "Skill premium falls with the tertiary share: premium x (h / 0.1)^-elasticity.",
+        "Skill premium falls with the tertiary share h: premium x (h / reference)^-elasticity.",
     )
+    skill_premium_floor: float = number(
+        1.05, 1.0, 1.5, "ratio", "M8", A, "Lowest skilled / unskilled wage ratio."
+    )
+    shortage_share: float = number(
+        0.1,
+        0.01,
+        0.3,
+        "share",
+        "M8",
+        A,
+        "Origins with a start tertiary share below this are shortage countries (default "
+        "targets of ethical recruitment).",
+    )
+    # --- M9 demography -------------------------------------------------------------------------
+    working_span: float = number(
+        40.0,
+        20.0,
+        50.0,
+        "years",
+        "M9",
+        A,
+        "Years from entering the labour force (25) to retirement (65): sets the yearly youth "
+        "cohort (adults / span) and unskilled retirement.",
+    )
+    retirement_age: float = number(
+        65.0,
+        55.0,
+        75.0,
+        "years",
+        "M9",
+        "docs/ODD.md, M9 (specification)",
+        "Age at which a skilled worker retires and is counted out.",
+    )
+    # --- mechanism switches ----------------------------------------------------------------------
+    m1_incentive: bool = switch("M1", "Emigration prospects raise enrolment (incentive effect).")
+    m2_study_abroad: bool = switch("M2", "New students may choose a foreign place of study.")
+    m3_post_study_stay: bool = switch(
+        "M3", "Foreign graduates may stay where they studied (off: they go home on graduation)."
+    )
+    m4_migration: bool = switch("M4", "Skilled workers reconsider where to live each year.")
+    m5_recognition: bool = switch(
+        "M5", "Foreign qualifications may go unrecognised (off: always recognised, no brain waste)."
+    )
+    m6_diaspora: bool = switch(
+        "M6", "Diaspora networks: knowledge transfer, remittances, cheaper moves, referrals."
+    )
+    m7_shocks: bool = switch("M7", "Environmental shocks (drought, flood, cyclone, heat).")
+    m8_economy: bool = switch(
+        "M8", "Productivity, wage and ICT dynamics and the drivers (off: frozen at start)."
+    )
+    m9_demography: bool = switch("M9", "Ageing and retirement (off: nobody ages or retires).")
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

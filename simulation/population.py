@@ -20,11 +20,13 @@ COLUMNS: dict[str, type] = {
     "age": np.float32,
     "doctorate": np.bool_,
     "study_left": np.int16,  # years of study left (students)
-    "skill": np.float32,
+    "skill": np.float32,  # ability at entry; skill from graduation (knowledge transfer)
+    "skill_change": np.float32,  # log change of skill since graduation (wages, M5)
     "recognised": np.bool_,  # qualification recognised where the worker lives
     "tie": np.float32,  # tie strength to origin, 0-1
     "years_abroad": np.int16,
     "returnee": np.bool_,
+    "displaced": np.bool_,  # abroad because an environmental shock displaced it (M7)
     "weight": np.float64,  # real people this agent stands for
 }
 
@@ -74,6 +76,21 @@ class Population:
         self.n = need
         return rows
 
+    def split_off(
+        self, parents: np.ndarray, weight: np.ndarray, **changes: np.ndarray
+    ) -> np.ndarray:
+        """New agents copying the parents' rows with the given weights (taken from the parents'
+        weights) and column changes (e.g. a new location). Returns the children's rows."""
+        count = len(parents)
+        if count == 0:
+            return np.zeros(0, dtype=np.int64)
+        copied = {name: self._cols[name][parents].copy() for name in COLUMNS if name != "uid"}
+        parent_weight = self.column("weight")
+        np.subtract.at(parent_weight, parents, weight)
+        copied["weight"] = np.asarray(weight, dtype=np.float64)
+        copied.update(changes)
+        return self.append(count, **copied)
+
     def keep(self, mask: np.ndarray) -> None:
         """Drop the rows where mask is False, preserving order."""
         if mask.all():
@@ -99,3 +116,9 @@ class Population:
 def tally(index: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:
     """Weighted count per index value 0..n-1, always float (even when nothing is counted)."""
     return np.bincount(index, weight, minlength=n).astype(np.float64, copy=False)
+
+
+def tally_pairs(first: np.ndarray, second: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:
+    """Weighted count per (first, second) pair as an (n, n) matrix (e.g. origin x location)."""
+    key = np.asarray(first, dtype=np.int64) * n + second
+    return tally(key, weight, n * n).reshape(n, n)

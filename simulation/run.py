@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.events import PolicyEvent
-from simulation.metrics import metrics_frame
+from simulation.metrics import metrics_frame, safe_ratio
 from simulation.model import MigrationModel
 from simulation.parameters import Params
 from simulation.world import World
@@ -20,7 +20,7 @@ def simulate(
     years: int = 30,
     seed: int | np.random.SeedSequence = 0,
     events: Sequence[PolicyEvent] = (),
-    migration: bool = True,
+    emigration: bool = True,
 ) -> pd.DataFrame:
     """Run `years` steps; one row per year and country (the start year first, from the initial
     state), one column per metric."""
@@ -29,7 +29,7 @@ def simulate(
         params,
         rng=seed,
         events=events,
-        migration=migration,
+        emigration=emigration,
         years=years,
         collect_country_data=False,
     )
@@ -45,12 +45,21 @@ def simulate_with_counterfactual(
     seed: int | np.random.SeedSequence = 0,
     events: Sequence[PolicyEvent] = (),
 ) -> pd.DataFrame:
-    """The run plus the same world with migration switched off and the same seed (common random
-    numbers); adds `human_capital_no_migration` and `net_brain_gain` (Beine, Docquier &
-    Rapoport: > 0 is a brain gain)."""
-    with_migration = simulate(world, params, years, seed, events, migration=True)
-    without = simulate(world, params, years, seed, events, migration=False)
-    out = with_migration.copy()
-    out["human_capital_no_migration"] = without["human_capital"].to_numpy()
-    out["net_brain_gain"] = out["human_capital"] - out["human_capital_no_migration"]
+    """The run plus its net brain gain (Beine, Docquier & Rapoport: > 0 is a brain gain).
+
+    The counterfactual of a country is the same world, seed and events in which the country's
+    own people do not emigrate (a twin run with `emigration=False`), with this run's immigrants:
+    its skilled and adult residents are the twin's natives at home plus this run's immigrants,
+    so net brain gain measures what emigration does, not what immigration does
+    (`immigration_effect` reports that)."""
+    out = simulate(world, params, years, seed, events, emigration=True)
+    twin = simulate(world, params, years, seed, events, emigration=False)
+    skilled_immigrants = out["skilled_residents"] - out["skilled_natives"]
+    adult_immigrants = out["adult_residents"] - out["adult_natives"]
+    skilled = twin["skilled_natives"].to_numpy() + skilled_immigrants
+    adults = twin["adult_natives"].to_numpy() + adult_immigrants
+    out["skilled_residents_no_emigration"] = skilled
+    out["adult_residents_no_emigration"] = adults
+    out["human_capital_no_emigration"] = safe_ratio(skilled, adults)
+    out["net_brain_gain"] = out["human_capital"] - out["human_capital_no_emigration"]
     return out

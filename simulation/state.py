@@ -1,16 +1,21 @@
-"""Country-level state: one numpy array per attribute of MODEL.md §2, indexed by country.
+"""The model's state in three named containers, one array per attribute of docs/ODD.md §1.2.
 
-Initial values come from the world table; what the data lack (social openness, diaspora
-engagement) comes from the parameter table, marked there as assumptions.
+- `CountryState`: one entry per country (wages, education, ICT, policies, shocks, intercepts).
+- `CorridorState`: one (origin, destination) matrix per corridor quantity (diaspora sizes,
+  recognition, policies between pairs, the displaced abroad).
+- `Flows`: what happened this year, per country (reset at the start of each step).
+
+People are the fourth container (`simulation.population.Population`). Mechanisms change values
+inside these containers; none adds attributes to the model.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from simulation.events import CONVENTIONS, HAZARDS
+from simulation.events import CONVENTIONS, HAZARDS, VISA_GROUPS
 from simulation.parameters import Params
 from simulation.world import World
 
@@ -19,13 +24,15 @@ REGIONAL = len(CONVENTIONS) - 1  # conventions before "global"
 
 @dataclass
 class CountryState:
-    """Everything about countries that changes during a run."""
+    """Everything about countries that changes during a run (arrays indexed by country)."""
 
     n: int
     adults_start: np.ndarray
-    unskilled: np.ndarray  # unskilled resident adults (persons, not agents)
-    gdppc: np.ndarray  # GDP per capita at start (PPP $)
-    productivity: np.ndarray
+    unskilled: np.ndarray  # unskilled resident adults, any origin (persons, not agents)
+    unskilled_immigrants: np.ndarray  # of which foreign-born at start (retiring over time)
+    gdppc: np.ndarray  # GDP per head (PPP $), from the driver path, before the transfer term
+    gdppc_start: np.ndarray
+    productivity: np.ndarray  # index (start = 1) of the diaspora's knowledge-transfer gains
     wage_skilled: np.ndarray
     wage_unskilled: np.ndarray
     edu_quality: np.ndarray
@@ -35,14 +42,13 @@ class CountryState:
     ict_target_year: np.ndarray
     ict_target_from: np.ndarray
     ict_target_start: np.ndarray
+    ict_base: np.ndarray  # internet use of the driver path, before ICT investments
     adaptation: np.ndarray
     social_openness: np.ndarray
     visa: dict[str, np.ndarray]  # "students", "skilled", "scientists" -> destination openness
-    ethical_cap: np.ndarray  # [destination, origin] share of recruitment forgone
     remittance_cost: np.ndarray
     engagement: np.ndarray  # engagement of each origin's diaspora
     return_incentive: np.ndarray
-    seat_rate: np.ndarray  # entrant places per youth (seat_slack x start enrolment rate)
     seats_multiplier: np.ndarray
     shock: np.ndarray  # current shock intensity 0-1
     hazard_p: np.ndarray  # [country, hazard] annual probability at start
@@ -50,25 +56,81 @@ class CountryState:
     climate_trend: np.ndarray
     hazard_factor: np.ndarray  # accumulated (1 + trend) since start
     convention_year: np.ndarray  # [country, convention] year joined, inf if not
-    bilateral: np.ndarray  # [origin, destination] extra recognition probability
     growth: np.ndarray  # population growth (sets the youth cohort)
+    enrolment_start: np.ndarray  # share of a youth cohort entering tertiary education at start
+    enrolment_trend: np.ndarray  # this year's trend share (data, then extrapolated)
     enrol_cost: np.ndarray  # calibrated enrolment intercept (logit)
     study_abroad_constant: np.ndarray  # calibrated abroad intercept of M2
-    emigration_constant: np.ndarray  # calibrated intercept of M4 moves, by origin
-    destination_share: np.ndarray  # share of the world's adults at start (gravity mass)
+    emigration_constant: np.ndarray  # calibrated intercept of leaving home (M4), by origin
+    destination_constant: np.ndarray  # calibrated pull of each destination (M4)
+    study_destination_constant: np.ndarray  # calibrated pull of each place of study (M2)
     perceived_prospect: np.ndarray
     knowledge_transfer: np.ndarray  # last year's, feeds M8
     remittances: np.ndarray  # last year's, feeds M1
     tertiary_share_start: np.ndarray
-    shortage: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    shortage: np.ndarray  # start tertiary share below `shortage_share`
+    scheduled_severity: np.ndarray  # severity of `shock` events due this year
 
     def memberships(self, year: int) -> np.ndarray:
         """(countries, conventions) bool: party to each convention in `year`."""
         return self.convention_year <= year
 
 
+@dataclass
+class CorridorState:
+    """Matrices [origin, destination] (for recognition: [degree country, destination])."""
+
+    migrant_stock: np.ndarray  # all-education stock at start (world table)
+    diaspora: np.ndarray  # corridor size used by network effects: stock + change in members
+    skilled_diaspora: np.ndarray  # skilled emigrants (weighted agents) this year
+    skilled_diaspora_start: np.ndarray
+    recognition: np.ndarray  # R[g, d]: chance a degree from g is recognised in d
+    bilateral: np.ndarray  # extra recognition probability from bilateral agreements
+    ethical_cap: np.ndarray  # [destination, origin] share of recruitment forgone
+    displaced: np.ndarray  # [from, to] unskilled people displaced across the border
+    emigration_flows: np.ndarray  # people of o who became skilled emigrants in d, run total
+    iab_destination: np.ndarray  # bool per country: one of the 20 IAB destinations
+
+
+@dataclass
+class Flows:
+    """This year's flows per country (persons; by origin unless said otherwise)."""
+
+    n: int
+    emigrations: np.ndarray = field(init=False)  # leaving home, and graduates staying abroad
+    returns: np.ndarray = field(init=False)  # emigrants coming home
+    onward_moves: np.ndarray = field(init=False)  # emigrants moving between foreign countries
+    graduate_returns: np.ndarray = field(init=False)  # graduates abroad coming home
+    env_emigrations: np.ndarray = field(init=False)  # skilled displaced across a border
+    env_returns: np.ndarray = field(init=False)  # skilled displaced coming home
+    new_students: np.ndarray = field(init=False)
+    youth_cohort: np.ndarray = field(init=False)
+    graduates: np.ndarray = field(init=False)
+    retired: np.ndarray = field(init=False)  # by country of residence
+    env_displaced: np.ndarray = field(init=False)  # residents displaced (any kind), by country
+
+    def __post_init__(self) -> None:
+        self.reset()
+
+    def reset(self, value: float = 0.0) -> None:
+        for name in self.names():
+            setattr(self, name, np.full(self.n, value))
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls) if f.name != "n")
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name).copy() for name in self.names()}
+
+
+def start_enrolment_rate(world: World, params: Params) -> np.ndarray:
+    """Share of a youth cohort entering tertiary education at start (from the GER)."""
+    return np.clip(world.column("tertiary_ger") * params.entry_per_ger, 0.005, 0.9)
+
+
 def initial_state(world: World, params: Params) -> CountryState:
-    """Country state at the world's start year (before calibration of intercepts)."""
+    """Country state at the world's start year (before people and intercepts)."""
     n = world.n
     col = world.column
     adults = col("pop_adult")
@@ -76,12 +138,15 @@ def initial_state(world: World, params: Params) -> CountryState:
     gdppc = col("gdppc_ppp")
     hazard_p = np.stack([col(f"hazard_{h}_p") for h in HAZARDS], axis=1)
     hazard_sev = np.stack([col(f"hazard_{h}_sev") for h in HAZARDS], axis=1)
-    visa = np.clip(col("visa_openness"), 0.01, 1.0)
+    visa = np.clip(col("visa_openness"), params.visa_floor, 1.0)
+    enrolment = start_enrolment_rate(world, params)
     return CountryState(
         n=n,
         adults_start=adults.copy(),
         unskilled=adults * (1 - tertiary),
-        gdppc=gdppc,
+        unskilled_immigrants=np.zeros(n),
+        gdppc=gdppc.copy(),
+        gdppc_start=gdppc.copy(),
         productivity=np.ones(n),
         wage_skilled=np.zeros(n),
         wage_unskilled=np.zeros(n),
@@ -92,14 +157,13 @@ def initial_state(world: World, params: Params) -> CountryState:
         ict_target_year=np.full(n, np.inf),
         ict_target_from=np.zeros(n),
         ict_target_start=np.zeros(n),
+        ict_base=np.clip(col("ict"), 0.001, 0.999),
         adaptation=np.clip(col("adaptation"), 0.0, 1.0),
         social_openness=np.full(n, params.social_openness_default),
-        visa={"students": visa.copy(), "skilled": visa.copy(), "scientists": visa.copy()},
-        ethical_cap=np.zeros((n, n)),
+        visa={group: visa.copy() for group in VISA_GROUPS},
         remittance_cost=np.clip(col("remittance_cost"), 0.0, 1.0),
         engagement=np.full(n, params.diaspora_engagement_default),
         return_incentive=np.zeros(n),
-        seat_rate=np.zeros(n),
         seats_multiplier=np.ones(n),
         shock=np.zeros(n),
         hazard_p=hazard_p,
@@ -107,15 +171,18 @@ def initial_state(world: World, params: Params) -> CountryState:
         climate_trend=np.full(n, params.climate_trend),
         hazard_factor=np.ones(n),
         convention_year=world.convention_years(),
-        bilateral=np.zeros((n, n)),
         growth=np.clip(col("pop_growth"), -0.02, 0.05),
+        enrolment_start=enrolment,
+        enrolment_trend=enrolment.copy(),
         enrol_cost=np.zeros(n),
         study_abroad_constant=np.zeros(n),
         emigration_constant=np.zeros(n),
-        destination_share=adults / adults.sum(),
+        destination_constant=np.zeros(n),
+        study_destination_constant=np.zeros(n),
         perceived_prospect=np.zeros(n),
         knowledge_transfer=np.zeros(n),
         remittances=np.zeros(n),
         tertiary_share_start=tertiary,
-        shortage=tertiary < 0.10,
+        shortage=tertiary < params.shortage_share,
+        scheduled_severity=np.zeros(n),
     )

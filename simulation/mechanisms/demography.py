@@ -12,14 +12,17 @@ if TYPE_CHECKING:
 
 
 def demography_step(model: MigrationModel) -> None:
-    p, s, pop = model.params, model.state, model.pop
-    if not p.m9_demography:
-        return
-    pop.column("age")[:] += 1
-    s.unskilled *= 1 - 1 / p.working_span
-    retiring = (pop.kind == WORKER) & (pop.age >= p.retirement_age)
-    if retiring.any():
-        weight = pop.weight[retiring]
-        model.flows["retired"] += tally(pop.location[retiring], weight, s.n)
-        model.retired += tally(pop.origin[retiring], weight, s.n)
-        pop.keep(~retiring)
+    p, s, c, pop = model.params, model.state, model.corridors, model.pop
+    if p.m9_demography:
+        pop.column("age")[:] += 1
+        remain = 1 - 1 / p.working_span
+        s.unskilled *= remain
+        s.unskilled_immigrants *= remain
+        c.displaced *= remain
+        retiring = (pop.kind == WORKER) & (pop.age >= p.retirement_age)
+        if retiring.any():
+            weight = pop.weight[retiring]
+            model.flows.retired += tally(pop.location[retiring], weight, s.n)
+            model.retired += tally(pop.origin[retiring], weight, s.n)
+            pop.keep(~retiring)
+    pop.keep(pop.weight > 0)  # agents whose whole weight moved on as pieces (M4, M7)

@@ -1,36 +1,66 @@
-"""M4 Skilled migration as a random-utility choice among staying, returning home and moving on.
+"""M4 Skilled migration: each deciding worker chooses among staying, going home and moving on.
 
-The utility of moving to a third country d depends only on the worker's origin o, degree
-country g, location l and degree level, so those options are scored once per such class
-(classes x countries) and summarised by their inclusive value. Staying and returning home depend
-on the worker's own tie, recognition status and graduation year, so they are scored per agent
-over arrays. Each agent then makes a three-way draw (stay / home / elsewhere) and, if elsewhere,
-a destination draw from its class row: O(classes x countries + agents), no loop over agents.
+Leaving home and moving on are different choices: the calibrated intercept of each origin
+(`emigration_constant`) applies only to becoming an emigrant — a worker leaving its home country,
+or a graduate abroad not coming home after study (its home option carries minus the intercept).
+An emigrant who moves to a third country pays `move_cost_base` instead, and an emigrant's return
+home has its own terms (return cost, home tie, return incentive).
+
+The utility of each destination depends on the worker only through its class (origin, degree
+country, location, doctorate), so destinations are scored once per class and summarised by their
+inclusive value; staying and going home are scored per agent. Each agent then makes one
+three-way draw and, if it moves on, a destination draw from its class row: O(classes x countries
++ agents), no loop over agents.
+
+Weight cap: a class whose agents stand for more people than `agent_weight_cap` of a
+destination's adults does not move whole agents there. Its flow to such a "small" destination
+is realised as pieces of exactly that size, split off the class's agents (the number of pieces is
+the expected flow divided by the piece size, rounded stochastically), so the expected flow is
+unchanged and no single move swamps a small country.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.choice import classes_of, logit_probabilities, sample_by_class
+from simulation.choice import (
+    classes_of,
+    inclusive_value,
+    logit_probabilities,
+    pick_option,
+    sample_by_class,
+    stochastic_round,
+)
 from simulation.mechanisms.recognition import draw_recognition
-from simulation.population import WORKER, tally
+from simulation.population import WORKER, tally, tally_pairs
 
 if TYPE_CHECKING:
     from simulation.model import MigrationModel
 
-FLOOR = 1e-3  # openness floor: a closed border is very costly, not impossible
-YOUNG_AGE = 35  # workers enter at about 25: "young" are the first ten working years
-MID_AGE = 50
+STAY, HOME, ELSEWHERE = 0, 1, 2
 
 
-def expected_wage(model: MigrationModel, degree: np.ndarray) -> np.ndarray:
-    """(len(degree), countries): expected wage of a degree from g in each country."""
+def wage_factor(model: MigrationModel, rows: np.ndarray) -> np.ndarray:
+    """Skilled-job pay relative to the skilled wage: skill gained or lost since graduation."""
+    change = model.pop.skill_change[rows].astype(float)
+    return np.exp(model.params.skill_wage_elasticity * change)
+
+
+def expected_wage(model: MigrationModel, degree: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """(len(degree), countries): expected pay of a degree from g in each country, recognised
+    (skilled wage x the worker's factor) with probability R[g, d], else the unskilled wage."""
     s = model.state
-    r = model.recognition[degree]
-    return r * s.wage_skilled[None, :] + (1 - r) * s.wage_unskilled[None, :]
+    r = model.corridors.recognition[degree]
+    skilled = s.wage_skilled[None, :] * np.asarray(factor, dtype=float)[:, None]
+    return r * skilled + (1 - r) * s.wage_unskilled[None, :]
+
+
+def distance_cost(model: MigrationModel, km: np.ndarray) -> np.ndarray:
+    p = model.params
+    return p.move_cost_distance * np.log1p(km / p.distance_scale_km)
 
 
 def move_utility(
@@ -39,205 +69,269 @@ def move_utility(
     degree: np.ndarray,
     location: np.ndarray,
     doctorate: np.ndarray,
+    factor: np.ndarray,
 ) -> np.ndarray:
-    """Utility of moving to each country for each class; -inf at the class's own location and
-    origin (those options are scored per agent)."""
-    p, s, w = model.params, model.state, model.world
-    u = p.wage_weight * np.log(expected_wage(model, degree))
-    u -= p.move_cost_base + p.move_cost_distance * np.log1p(w.distance_km[location] / 100.0)
+    """(classes, countries): utility of moving to each country; -inf at the class's own location
+    and origin (staying and going home are scored per agent). Leaving home carries the origin's
+    calibrated intercept; moving on between foreign countries carries `move_cost_base`."""
+    p, s, c, w = model.params, model.state, model.corridors, model.world
+    u = p.wage_weight * np.log(expected_wage(model, degree, factor))
+    leaving = location == origin
+    u += np.where(leaving, s.emigration_constant[origin], -p.move_cost_base)[:, None]
+    u -= distance_cost(model, w.distance_km[location])
     if p.m6_diaspora:
-        u += p.network_elasticity * np.log1p(model.diaspora[origin] / 1_000.0)
+        u += p.network_elasticity * np.log1p(c.diaspora[origin] / p.diaspora_scale)
     u += p.common_language_bonus * w.common_language[origin]
     visa = np.where(doctorate[:, None], s.visa["scientists"][None, :], s.visa["skilled"][None, :])
-    visa = visa * (1 - s.ethical_cap.T[origin])
-    u += p.visa_weight * np.log(np.maximum(visa, FLOOR))
+    visa = visa * (1 - c.ethical_cap.T[origin])
+    u += p.visa_weight * np.log(np.maximum(visa, p.visa_floor))
     u += p.social_openness_weight * s.social_openness[None, :]
-    u += p.destination_size_weight * np.log(s.destination_share)[None, :]
-    u += s.emigration_constant[origin][:, None]
+    u += s.destination_constant[None, :]
     rows = np.arange(len(origin))
     u[rows, location] = -np.inf
     u[rows, origin] = -np.inf
     return u
 
 
-def logsumexp_rows(u: np.ndarray) -> np.ndarray:
-    top = np.max(u, axis=1)
-    safe = np.where(np.isfinite(top), top, 0.0)
-    total = np.exp(u - safe[:, None]).sum(axis=1)
-    with np.errstate(divide="ignore"):
-        return np.where(total > 0, safe + np.log(total), -np.inf)
-
-
-def stay_and_home_utility(model: MigrationModel, rows: np.ndarray, post_study: np.ndarray):
+def stay_and_home_utility(
+    model: MigrationModel, rows: np.ndarray, post_study: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-agent utility of staying where they are and of going home (-inf if at home)."""
     p, s, pop, w = model.params, model.state, model.pop, model.world
     o, g, loc = pop.origin[rows], pop.degree_country[rows], pop.location[rows]
     tie = pop.tie[rows].astype(float)
+    factor = wage_factor(model, rows)
     at_home = loc == o
-    wage_here = np.where(pop.recognised[rows], s.wage_skilled[loc], s.wage_unskilled[loc])
+    wage_here = np.where(pop.recognised[rows], s.wage_skilled[loc] * factor, s.wage_unskilled[loc])
     stay = p.wage_weight * np.log(wage_here) + p.post_study_bonus * post_study
     stay += np.where(
         at_home, p.home_tie_weight * tie, p.social_openness_weight * s.social_openness[loc]
     )
-    r_home = model.recognition[g, o]
-    wage_home = r_home * s.wage_skilled[o] + (1 - r_home) * s.wage_unskilled[o]
+    r_home = model.corridors.recognition[g, o]
+    wage_home = r_home * s.wage_skilled[o] * factor + (1 - r_home) * s.wage_unskilled[o]
     home = (
         p.wage_weight * np.log(wage_home)
         - p.return_cost
-        - p.move_cost_distance * np.log1p(w.distance_km[loc, o] / 100.0)
+        - distance_cost(model, w.distance_km[loc, o])
         + p.home_tie_weight * tie
         + s.return_incentive[o]
+        - s.emigration_constant[o] * post_study  # staying abroad after study is emigrating
     )
-    home = np.where(at_home, -np.inf, home)
-    return stay, home
+    return stay, np.where(at_home, -np.inf, home)
 
 
-def consider_probability(model: MigrationModel, rows: np.ndarray) -> np.ndarray:
+def consider_probability(model: MigrationModel, rows: np.ndarray, shock: np.ndarray) -> np.ndarray:
     """Chance each worker considers a move this year: by age band, higher in the first years
-    abroad, raised by a shock where the worker lives."""
-    p, s, pop = model.params, model.state, model.pop
+    abroad, raised by a shock where the worker lives (`shock`: intensity per country)."""
+    p, pop = model.params, model.pop
     age = pop.age[rows]
     by_band = np.array([p.consider_rate_young, p.consider_rate_mid, p.consider_rate_old])
-    base = by_band[(age >= YOUNG_AGE).astype(np.int64) + (age >= MID_AGE)]
+    base = by_band[(age >= p.young_age).astype(np.int64) + (age >= p.mid_age)]
     location = pop.location[rows]
-    recent = (location != pop.origin[rows]) & (pop.years_abroad[rows] < 5)
+    recent = (location != pop.origin[rows]) & (pop.years_abroad[rows] < p.recent_years)
     base = np.where(recent, np.maximum(base, p.consider_rate_recent), base)
     if p.m7_shocks:
-        base = base * (1 + p.shock_move_sensitivity * s.shock[location])
+        base = base * (1 + p.shock_move_sensitivity * shock[location])
     return np.minimum(base, 1.0)
 
 
-def choose_locations(model: MigrationModel, rows: np.ndarray, post_study: np.ndarray) -> np.ndarray:
-    """New location for each of the given workers (may equal the current one)."""
-    pop = model.pop
-    rng = model.stream("migration_choice")
-    o, g, loc = pop.origin[rows], pop.degree_country[rows], pop.location[rows]
-    doct = pop.doctorate[rows]
-    n = model.state.n
-    keys, agent_class = classes_of([o, g, loc, doct], [n, n, n, 2])
-    u_move = move_utility(model, keys[:, 0], keys[:, 1], keys[:, 2], keys[:, 3].astype(bool))
-    inclusive = logsumexp_rows(u_move)[agent_class]
-    stay, home = stay_and_home_utility(model, rows, post_study)
-    pick = three_way_choice(stay, home, inclusive, rng.random(len(rows)))
-    new_loc = loc.copy()
-    new_loc[pick == 1] = o[pick == 1]
-    elsewhere = np.flatnonzero(pick == 2)
-    if len(elsewhere):
-        probs = logit_probabilities(u_move)
-        new_loc[elsewhere] = sample_by_class(
-            probs, agent_class[elsewhere], rng.random(len(elsewhere))
-        )
-    return new_loc
+@dataclass
+class Choice:
+    """Logit choice of a set of deciding agents (see `choice_probabilities`)."""
+
+    rows: np.ndarray
+    stay: np.ndarray  # per agent: probability of each option
+    home: np.ndarray
+    elsewhere: np.ndarray
+    agent_class: np.ndarray
+    destinations: np.ndarray  # (classes, countries): where a mover of the class goes
+    class_weight: np.ndarray  # mean weight of the class's agents
 
 
-def leave_probability_for_rate(rate: np.ndarray, params) -> np.ndarray:
-    """Chance q of leaving when considering a move at which a cohort's share abroad, averaged
-    over working ages 25 to retirement, equals `rate`: F(a + 1) = F(a) + c(a) q (1 - F(a)) with
-    c(a) the consideration rate of age a (returns ignored). Inverted on a grid of q."""
-    ages = np.arange(25, int(params.retirement_age))
-    consider = np.where(ages < MID_AGE, params.consider_rate_mid, params.consider_rate_old)
-    consider = np.where(ages < YOUNG_AGE, params.consider_rate_young, consider)
-    grid = np.linspace(0.0, 1.0, 2001)
-    abroad = np.zeros_like(grid)
-    mean = np.zeros_like(grid)
-    for c in consider:  # a loop over ages (40), not agents
-        abroad = abroad + c * grid * (1 - abroad)
-        mean += abroad / len(ages)
-    return np.interp(rate, mean, grid)
-
-
-def calibrate_emigration(model: MigrationModel, emigration_rate: np.ndarray) -> None:
-    """Set each origin's move intercept so that, at start, a worker at home who considers moving
-    leaves with the probability that keeps its skilled emigration rate at the start level."""
-    p, s = model.params, model.state
-    s.emigration_constant[:] = 0.0
-    idx = np.arange(s.n)
-    inclusive = logsumexp_rows(move_utility(model, idx, idx, idx, np.zeros(s.n, dtype=bool)))
-    stay = p.wage_weight * np.log(s.wage_skilled) + p.home_tie_weight
-    rate = np.clip(np.nan_to_num(emigration_rate, nan=0.05), 0.0, 0.99)
-    q = np.clip(leave_probability_for_rate(rate, p), 1e-5, 0.95)
-    s.emigration_constant[:] = np.log(q / (1 - q)) + stay - inclusive
-
-
-def three_way_choice(
-    stay: np.ndarray, home: np.ndarray, elsewhere: np.ndarray, uniforms: np.ndarray
-) -> np.ndarray:
-    """0 = stay, 1 = go home, 2 = move elsewhere, by logit over the three utilities."""
-    top = np.maximum(np.maximum(stay, home), elsewhere)
-    e_stay, e_home, e_else = np.exp(stay - top), np.exp(home - top), np.exp(elsewhere - top)
-    total = e_stay + e_home + e_else
-    p_stay = e_stay / total
-    p_home = e_home / total
-    return (uniforms >= p_stay).astype(np.int64) + (uniforms >= p_stay + p_home)
-
-
-def emigration_destinations(model: MigrationModel, doctorate: bool = False) -> np.ndarray:
-    """(origins, countries): where a new graduate at home would go if it emigrated."""
-    idx = np.arange(model.state.n)
-    u = move_utility(model, idx, idx, idx, np.full(len(idx), doctorate))
-    return logit_probabilities(u)
-
-
-def count_new_emigrants(model: MigrationModel, rows: np.ndarray) -> None:
-    """Add people who became skilled emigrants without leaving home (foreign graduates who stay
-    abroad) to the year's emigrations and the corridor flows."""
+def choice_probabilities(
+    model: MigrationModel, rows: np.ndarray, post_study: np.ndarray, allow_leaving: bool = True
+) -> Choice:
+    """The options of deciding agents. `allow_leaving` False removes moves out of the home
+    country (the no-emigration counterfactual); moves on and returns remain."""
     pop, n = model.pop, model.state.n
-    o, loc, weight = pop.origin[rows], pop.location[rows], pop.weight[rows]
-    model.flows["emigrations"] += tally(o, weight, n)
-    key = o.astype(np.int64) * n + loc
-    model.emigration_flows += tally(key, weight, n * n).reshape(n, n)
+    o, g, loc = pop.origin[rows], pop.degree_country[rows], pop.location[rows]
+    factor = wage_factor(model, rows)
+    keys, agent_class = classes_of([o, g, loc, pop.doctorate[rows]], [n, n, n, 2])
+    counts = np.bincount(agent_class, minlength=len(keys))
+    class_factor = np.bincount(agent_class, factor, minlength=len(keys)) / counts
+    class_weight = np.bincount(agent_class, pop.weight[rows], minlength=len(keys)) / counts
+    u_move = move_utility(model, keys[:, 0], keys[:, 1], keys[:, 2], keys[:, 3] == 1, class_factor)
+    stay, home = stay_and_home_utility(model, rows, post_study)
+    elsewhere = inclusive_value(u_move)[agent_class]
+    if not allow_leaving:
+        elsewhere = np.where(loc == o, -np.inf, elsewhere)
+    probs = logit_probabilities(np.stack([stay, home, elsewhere], axis=1))
+    return Choice(
+        rows=rows,
+        stay=probs[:, STAY],
+        home=probs[:, HOME],
+        elsewhere=probs[:, ELSEWHERE],
+        agent_class=agent_class,
+        destinations=logit_probabilities(u_move),
+        class_weight=class_weight,
+    )
 
 
-def relocate(
-    model: MigrationModel, rows: np.ndarray, new_loc: np.ndarray, count_flows: bool = True
-) -> None:
-    """Apply moves: update location, recognition, ties and (unless `count_flows` is False,
-    for students sent home on graduation, who were never emigrants) the year's flows."""
-    pop, flows = model.pop, model.flows
-    moved = new_loc != pop.location[rows]
-    rows, new_loc = rows[moved], new_loc[moved]
-    if not len(rows):
-        return
-    o, old = pop.origin[rows], pop.location[rows]
-    weight = pop.weight[rows]
-    leaving = (old == o) & (new_loc != o)
-    returning = (old != o) & (new_loc == o)
-    if count_flows:
-        n = model.state.n
-        flows["emigrations"] += tally(o[leaving], weight[leaving], n)
-        flows["returns"] += tally(o[returning], weight[returning], n)
-        key = o[leaving].astype(np.int64) * n + new_loc[leaving]
-        model.emigration_flows += tally(key, weight[leaving], n * n).reshape(n, n)
-    pop.column("location")[rows] = new_loc
-    pop.column("recognised")[rows] = draw_recognition(model, rows, new_loc)
-    pop.column("returnee")[rows[returning]] = True
-    pop.column("tie")[rows[returning]] = 1.0
-    pop.column("years_abroad")[rows[leaving]] = 0
+def weight_caps(model: MigrationModel) -> np.ndarray:
+    """Largest weight an agent may have when it lives in each country."""
+    return model.params.agent_weight_cap * model.state.adults_start
 
 
 def migration_step(model: MigrationModel, post_study_rows: np.ndarray) -> None:
     """M4: workers who consider a move (and this year's foreign graduates) choose a location."""
     pop = model.pop
     workers = np.flatnonzero(pop.kind == WORKER)
-    consider = model.stream("migration_consider").random(len(workers)) < consider_probability(
-        model, workers
-    )
-    post = np.zeros(pop.n, dtype=bool)
-    post[post_study_rows] = True
-    selected = post.copy()
-    selected[workers[consider]] = True
-    rows = np.flatnonzero(selected)
+    draws = model.stream("migration_consider").random(len(workers))
+    consider = draws < consider_probability(model, workers, model.state.shock)
+    deciding = np.zeros(pop.n, dtype=bool)
+    deciding[workers[consider]] = True
+    deciding[post_study_rows] = True
+    rows = np.flatnonzero(deciding)
     if not len(rows):
         return
-    new_loc = choose_locations(model, rows, post[rows].astype(float))
-    relocate(model, rows, new_loc)
-    # graduates abroad who do not go home (stay or move on) become emigrants of their origin
-    graduates = rows[post[rows] & (new_loc != pop.origin[rows])]
-    count_new_emigrants(model, graduates)
+    post = np.zeros(pop.n, dtype=bool)
+    post[post_study_rows] = True
+    post_study = post[rows]
+    choice = choice_probabilities(model, rows, post_study.astype(float), model.emigration)
+    rng = model.stream("migration_choice")
+    small = choice.class_weight[:, None] > weight_caps(model)[None, :]  # cells moved in pieces
+    to_small = (choice.destinations * small).sum(axis=1)[choice.agent_class]
+    whole_else = choice.elsewhere * (1 - to_small)
+    options = np.stack([choice.stay + choice.elsewhere * to_small, choice.home, whole_else], 1)
+    pick = pick_option(options, rng.random(len(rows)))
+    new_loc = pop.location[rows].copy()
+    new_loc[pick == HOME] = pop.origin[rows][pick == HOME]
+    movers = np.flatnonzero(pick == ELSEWHERE)
+    if len(movers):
+        big = choice.destinations * ~small
+        big = big / np.maximum(big.sum(axis=1, keepdims=True), 1e-300)
+        new_loc[movers] = sample_by_class(big, choice.agent_class[movers], rng.random(len(movers)))
+    # expected flows to small destinations, realised as cap-sized pieces of the stayers
+    staying = pick == STAY
+    pieces = _pieces_to_small_destinations(model, choice, small, staying, rng)
+    relocate(model, rows, new_loc, post_study)
+    graduates_abroad = rows[post_study & (new_loc != pop.origin[rows])]
+    count_new_emigrants(model, graduates_abroad)
+    if pieces is not None:
+        parents, destination, weight = pieces
+        children = pop.split_off(parents, weight)
+        relocate(model, children, destination, post[parents])
+        count_new_emigrants(model, children[post[parents] & (destination != pop.origin[children])])
 
 
-def age_abroad(model: MigrationModel) -> None:
-    """Ties to origin fade abroad unless ICT at both ends maintains them."""
+def _pieces_to_small_destinations(
+    model: MigrationModel,
+    choice: Choice,
+    small: np.ndarray,
+    staying: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(parent rows, destinations, weights) of the pieces moving to small destinations.
+
+    The expected flow of class c to small destination d is the class's weight times each
+    agent's chance of moving on times the class's destination share; it is cut into pieces of
+    the destination's weight cap (their number rounded stochastically, so the expectation is
+    kept), and each piece is split off a staying agent of the class chosen by weight."""
+    pop = model.pop
+    rows, cls = choice.rows, choice.agent_class
+    n_classes = small.shape[0]
+    class_mass = np.bincount(cls, pop.weight[rows] * choice.elsewhere, minlength=n_classes)
+    expected = class_mass[:, None] * choice.destinations * small
+    cap = weight_caps(model)
+    count = stochastic_round(expected / cap[None, :], rng.random(expected.shape))
+    klass, destination = np.nonzero(count)
+    if not len(klass):
+        return None
+    repeats = count[klass, destination]
+    klass, destination = np.repeat(klass, repeats), np.repeat(destination, repeats)
+    stayer_weight = pop.weight[rows] * staying
+    order = np.argsort(cls, kind="stable")
+    cum = np.cumsum(stayer_weight[order])
+    total = np.bincount(cls, stayer_weight, minlength=n_classes)
+    start = np.searchsorted(cls[order], klass, side="left")
+    before = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+    has_stayers = total[klass] > 0
+    target = before + rng.random(len(klass)) * total[klass]
+    pick = np.minimum(np.searchsorted(cum, target, side="right"), len(order) - 1)
+    parents = rows[order[pick]]
+    weight = np.minimum(cap[destination], pop.weight[parents])
+    keep = has_stayers & _within_weight(parents, weight, pop.weight)
+    return parents[keep], destination[keep], weight[keep]
+
+
+def _within_weight(parents: np.ndarray, weight: np.ndarray, available: np.ndarray) -> np.ndarray:
+    """Mask of pieces whose cumulative weight per parent stays below the parent's weight."""
+    order = np.lexsort((np.arange(len(parents)), parents))
+    sorted_parents = parents[order]
+    cum = np.cumsum(weight[order])
+    first = np.searchsorted(sorted_parents, sorted_parents, side="left")
+    offset = np.where(first > 0, cum[first - 1], 0.0)
+    used = cum - offset
+    ok = np.zeros(len(parents), dtype=bool)
+    ok[order] = used <= available[sorted_parents] * (1 + 1e-12)
+    return ok
+
+
+def count_new_emigrants(model: MigrationModel, rows: np.ndarray) -> None:
+    """Foreign graduates who stay abroad became emigrants without leaving home: count them."""
+    pop, n = model.pop, model.state.n
+    o, loc, weight = pop.origin[rows], pop.location[rows], pop.weight[rows]
+    model.flows.emigrations += tally(o, weight, n)
+    model.corridors.emigration_flows += tally_pairs(o, loc, weight, n)
+
+
+def relocate(
+    model: MigrationModel,
+    rows: np.ndarray,
+    new_loc: np.ndarray,
+    post_study: np.ndarray,
+    displaced: bool = False,
+) -> None:
+    """Apply moves: location, recognition, ties and the year's flows by kind of move.
+
+    `post_study`: per row, a graduate deciding where to live (going home is not a return);
+    `displaced`: the moves are environmental displacement (M7), not choices."""
+    pop, flows, n = model.pop, model.flows, model.state.n
+    moved = new_loc != pop.location[rows]
+    rows, new_loc, post_study = rows[moved], new_loc[moved], post_study[moved]
+    if not len(rows):
+        return
+    o, old, weight = pop.origin[rows], pop.location[rows], pop.weight[rows]
+    was_displaced = pop.displaced[rows] | displaced
+    leaving = (old == o) & (new_loc != o)
+    returning = (old != o) & (new_loc == o)
+    onward = (old != o) & (new_loc != o)
+    if displaced:
+        flows.env_emigrations += tally(o[leaving], weight[leaving], n)
+    else:
+        flows.emigrations += tally(o[leaving], weight[leaving], n)
+        model.corridors.emigration_flows += tally_pairs(
+            o[leaving], new_loc[leaving], weight[leaving], n
+        )
+    home_kind = [
+        (flows.graduate_returns, post_study),
+        (flows.env_returns, was_displaced & ~post_study),
+        (flows.returns, ~was_displaced & ~post_study),
+    ]
+    for flow, mask in home_kind:
+        flow += tally(o[returning & mask], weight[returning & mask], n)
+    flows.onward_moves += tally(o[onward], weight[onward], n)
+    pop.column("location")[rows] = new_loc
+    pop.column("recognised")[rows] = draw_recognition(model, rows, new_loc)
+    pop.column("returnee")[rows[returning & ~post_study]] = True
+    pop.column("tie")[rows[returning]] = 1.0
+    pop.column("years_abroad")[rows[leaving | returning]] = 0
+    pop.column("displaced")[rows] = displaced & (new_loc != o)
+
+
+def ties_fade_and_years_abroad_grow(model: MigrationModel) -> None:
+    """People abroad lose tie strength (unless ICT at both ends maintains it) and gain a year
+    abroad."""
     p, s, pop = model.params, model.state, model.pop
     abroad = np.flatnonzero(pop.location != pop.origin)
     if not len(abroad):
@@ -246,3 +340,10 @@ def age_abroad(model: MigrationModel) -> None:
     decay = p.tie_decay * (1 - p.ict_tie_maintenance * s.ict[o] * s.ict[loc])
     pop.column("tie")[abroad] *= (1 - decay).astype(np.float32)
     pop.column("years_abroad")[abroad] += 1
+
+
+def emigration_destinations(model: MigrationModel, doctorate: bool = False) -> np.ndarray:
+    """(origins, countries): where a new graduate at home would go if it emigrated."""
+    idx = np.arange(model.state.n)
+    u = move_utility(model, idx, idx, idx, np.full(len(idx), doctorate), np.ones(len(idx)))
+    return logit_probabilities(u)

@@ -19,7 +19,7 @@ def apply_events(model: MigrationModel, events: list[PolicyEvent]) -> None:
 
 def apply_event(model: MigrationModel, e: PolicyEvent) -> None:
     """Change the country state as the event says (see EVENT_KINDS for the meaning of value)."""
-    s, w = model.state, model.world
+    s, c, w = model.state, model.corridors, model.world
     idx = w.resolve(list(e.countries)) if e.countries else np.arange(s.n)
     match e.kind:
         case "join_convention":
@@ -27,25 +27,23 @@ def apply_event(model: MigrationModel, e: PolicyEvent) -> None:
             s.convention_year[idx, j] = np.minimum(s.convention_year[idx, j], e.year)
         case "bilateral_recognition":
             partners = w.resolve(list(e.partners))
-            s.bilateral[np.ix_(idx, partners)] += e.value
-            s.bilateral[np.ix_(partners, idx)] += e.value
-            np.fill_diagonal(s.bilateral, 0.0)
+            c.bilateral[np.ix_(idx, partners)] += e.value
+            c.bilateral[np.ix_(partners, idx)] += e.value
+            np.fill_diagonal(c.bilateral, 0.0)
         case "quality_assurance":
             s.quality_assurance[idx] = e.value
         case "ict_investment":
-            if e.until is None or e.until <= e.year:
-                s.ict[idx] = np.clip(np.maximum(s.ict[idx], e.value), 0.001, 0.999)
-            else:
-                s.ict_target[idx] = e.value
-                s.ict_target_from[idx] = s.ict[idx]
-                s.ict_target_start[idx] = e.year
-                s.ict_target_year[idx] = e.until
+            at_once = e.until is None or e.until <= e.year
+            s.ict_target[idx] = e.value
+            s.ict_target_from[idx] = e.value if at_once else s.ict[idx]
+            s.ict_target_start[idx] = e.year
+            s.ict_target_year[idx] = e.year if at_once else e.until
         case "diaspora_engagement":
             s.engagement[idx] = e.value
         case "return_incentive":
             s.return_incentive[idx] = e.value
         case "visa_facilitation":
-            s.visa[e.group][idx] = max(e.value, 1e-3)
+            s.visa[e.group][idx] = max(e.value, model.params.visa_floor)
         case "integration_policy":
             s.social_openness[idx] = e.value
         case "education_seats":
@@ -54,14 +52,14 @@ def apply_event(model: MigrationModel, e: PolicyEvent) -> None:
             s.edu_quality[idx] = np.clip(s.edu_quality[idx] + e.value, 0.01, 1.0)
         case "ethical_recruitment":
             origins = w.resolve(list(e.partners)) if e.partners else np.flatnonzero(s.shortage)
-            s.ethical_cap[np.ix_(idx, origins)] = e.value
+            c.ethical_cap[np.ix_(idx, origins)] = e.value
         case "climate_trend":
             s.climate_trend[idx] = e.value
         case "adaptation":
             s.adaptation[idx] = e.value
         case "shock":
             HAZARDS.index(e.hazard)  # validated already; kind only labels the event
-            model.scheduled_severity[idx] += e.value
+            s.scheduled_severity[idx] += e.value
         case "remittance_cost":
             s.remittance_cost[idx] = e.value
         case _:

@@ -4,7 +4,7 @@ R[g, d] is the chance that a degree from country g is recognised in country d: a
 boosts for a shared regional convention and for both being party to the Global Convention, the
 quality assurance of g, a diaspora referral term and bilateral agreements; capped to [0, 1], and
 1 where the degree was earned. Unrecognised workers take unskilled work (brain waste), may be
-recognised later and lose skill meanwhile.
+recognised later and lose skill meanwhile; skill lost lowers their pay once recognised.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def recognition_matrix(model: MigrationModel) -> np.ndarray:
     """R[g, d] for the current year."""
-    p, s = model.params, model.state
+    p, s, c = model.params, model.state, model.corridors
     n = s.n
     if not p.m5_recognition:
         return np.ones((n, n))
@@ -34,10 +34,10 @@ def recognition_matrix(model: MigrationModel) -> np.ndarray:
         + p.recognition_regional_boost * shared_regional
         + p.recognition_global_boost * both_global
         + p.recognition_qa_weight * (s.quality_assurance[:, None] - 0.5)
-        + s.bilateral
+        + c.bilateral
     )
     if p.m6_diaspora:
-        r = r + p.recognition_diaspora_weight * np.log1p(model.diaspora / 1_000.0)
+        r = r + p.recognition_diaspora_weight * np.log1p(c.diaspora / p.diaspora_scale)
     r = np.clip(r, 0.0, 1.0)
     np.fill_diagonal(r, 1.0)
     return r
@@ -48,18 +48,20 @@ def later_recognition_and_skill(model: MigrationModel) -> None:
     each year meanwhile. Recognised workers abroad gain skill (brought home on return)."""
     p, pop = model.params, model.pop
     workers = pop.kind == WORKER
-    unrecognised = workers & ~pop.recognised
-    idx = np.flatnonzero(unrecognised)
+    idx = np.flatnonzero(workers & ~pop.recognised)
     if len(idx):
-        chance = (
-            p.later_recognition_rate * model.recognition[pop.degree_country[idx], pop.location[idx]]
-        )
+        r = model.corridors.recognition[pop.degree_country[idx], pop.location[idx]]
         draws = model.stream("recognition").random(len(idx))
-        pop.column("recognised")[idx[draws < chance]] = True
-        still = idx[draws >= chance]
-        pop.column("skill")[still] *= np.float32(1 - p.skill_depreciation)
-    abroad_ok = workers & pop.recognised & (pop.location != pop.origin)
-    pop.column("skill")[abroad_ok] *= np.float32(1 + p.skill_growth_abroad)
+        recognised_now = draws < p.later_recognition_rate * r
+        pop.column("recognised")[idx[recognised_now]] = True
+        _change_skill(model, idx[~recognised_now], 1 - p.skill_depreciation)
+    gaining = np.flatnonzero(workers & pop.recognised & (pop.location != pop.origin))
+    _change_skill(model, gaining, 1 + p.skill_growth_abroad)
+
+
+def _change_skill(model: MigrationModel, rows: np.ndarray, factor: float) -> None:
+    model.pop.column("skill")[rows] *= np.float32(factor)
+    model.pop.column("skill_change")[rows] += np.float32(np.log(factor))
 
 
 def draw_recognition(
@@ -67,5 +69,5 @@ def draw_recognition(
 ) -> np.ndarray:
     """Whether movers' qualifications are recognised at their new location."""
     degree = model.pop.degree_country[rows]
-    chance = model.recognition[degree, destination]
+    chance = model.corridors.recognition[degree, destination]
     return model.stream("recognition_move").random(len(rows)) < chance

@@ -1,10 +1,13 @@
 """M7 Environmental shocks.
 
-Per country and hazard kind an event arrives with probability p0 x (accumulated climate trend);
-its severity (share of residents displaced) adds to a shock intensity that fades over years and is
-softened by adaptation. The intensity cuts wages and seats (M8, M1) and raises the chance of
-considering a move (M4); the displaced are counted, and a share of displaced skilled residents
-(and of unskilled ones, as counts) cross to neighbouring countries.
+Per country and hazard kind an event arrives with probability p0 x (1 + climate trend)^t; its
+severity (share of residents displaced) adds to a shock intensity that fades over years. Adaptation
+prevents part of both the damage and the displacement. The intensity cuts wages and seats (M8,
+M1) and raises the chance of considering a move (M4). Most disaster displacement is internal and
+temporary: only `cross_border_share` of the displaced cross a border, to destinations weighted by
+size, proximity, contiguity and diaspora, and the displaced return home at
+`displaced_return_rate` a year. Skilled people cross as cap-sized pieces split off resident agents
+(see M4), unskilled people as counts.
 """
 
 from __future__ import annotations
@@ -13,55 +16,94 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.choice import sample_by_class
-from simulation.mechanisms.migration import relocate
-from simulation.population import WORKER
+from simulation.choice import stochastic_round
+from simulation.mechanisms.migration import _within_weight, relocate, weight_caps
+from simulation.population import WORKER, tally
 
 if TYPE_CHECKING:
     from simulation.model import MigrationModel
 
 
-def neighbour_probabilities(model: MigrationModel) -> np.ndarray:
-    """(countries, countries): where cross-border environmental migrants go; mostly next door."""
-    w = model.world
-    closeness = np.exp(-w.distance_km / 1_000.0) + 2.0 * w.contiguous
-    np.fill_diagonal(closeness, 0.0)
-    total = closeness.sum(axis=1, keepdims=True)
-    return np.divide(closeness, total, out=np.zeros_like(closeness), where=total > 0)
+def displacement_destinations(model: MigrationModel) -> np.ndarray:
+    """(from, to): where people displaced across a border go."""
+    p, s, w, c = model.params, model.state, model.world, model.corridors
+    adults = s.adults_start[None, :]
+    weight = adults * np.exp(-w.distance_km / p.displacement_distance_km)
+    weight = weight * (1 + p.displacement_contiguity * w.contiguous)
+    weight = weight * (1 + p.displacement_diaspora_weight * c.diaspora / adults)
+    np.fill_diagonal(weight, 0.0)
+    total = weight.sum(axis=1, keepdims=True)
+    return np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
 
 
 def shock_step(model: MigrationModel) -> None:
-    """Draw this year's events, update intensity, displace residents."""
+    """Draw this year's events, update intensity, bring the displaced home, displace people."""
     p, s = model.params, model.state
     rng = model.stream("shocks")
     draws = rng.random(s.hazard_p.shape)
     sizes = rng.exponential(1.0, s.hazard_p.shape)
     if not p.m7_shocks:
-        model.scheduled_severity[:] = 0.0
+        s.scheduled_severity[:] = 0.0
         return
     s.hazard_factor *= 1 + s.climate_trend
     hit = draws < np.clip(s.hazard_p * s.hazard_factor[:, None], 0.0, 1.0)
-    severity = np.minimum((hit * s.hazard_sev * sizes).sum(axis=1) + model.scheduled_severity, 0.9)
-    model.scheduled_severity[:] = 0.0
-    damage = p.shock_intensity_scale * severity * (1 - p.adaptation_effect * s.adaptation)
-    s.shock = np.minimum(1.0, s.shock * (1 - p.shock_recovery) + damage)
-    displaced_share = severity
-    model.flows["env_displaced"] += displaced_share * (s.unskilled + model.skilled_residents())
-    if model.migration and displaced_share.any():
+    natural = (hit * s.hazard_sev * sizes).sum(axis=1)
+    severity = np.minimum(natural + s.scheduled_severity, p.severity_cap)
+    s.scheduled_severity[:] = 0.0
+    unprotected = 1 - p.adaptation_effect * s.adaptation
+    s.shock = np.minimum(
+        1.0, s.shock * (1 - p.shock_recovery) + p.shock_intensity_scale * severity * unprotected
+    )
+    displaced_share = severity * unprotected
+    model.flows.env_displaced += displaced_share * (s.unskilled + model.skilled_residents())
+    return_displaced(model)
+    if displaced_share.any():
         displace_across_borders(model, displaced_share * p.cross_border_share)
 
 
+def return_displaced(model: MigrationModel) -> None:
+    """People displaced across a border in earlier years go home at the return rate."""
+    p, s, c, pop = model.params, model.state, model.corridors, model.pop
+    back = c.displaced * p.displaced_return_rate
+    c.displaced -= back
+    s.unskilled += back.sum(axis=1) - back.sum(axis=0)
+    rows = np.flatnonzero(pop.displaced & (pop.kind == WORKER))
+    going = rows[model.stream("displaced_return").random(len(rows)) < p.displaced_return_rate]
+    relocate(model, going, pop.origin[going], np.zeros(len(going), bool))
+
+
 def displace_across_borders(model: MigrationModel, share: np.ndarray) -> None:
-    """Cross-border environmental migrants: skilled agents move; unskilled move as counts."""
-    s, pop = model.state, model.pop
+    """Move `share` of each country's residents across its borders."""
+    s, c, pop = model.state, model.corridors, model.pop
     rng = model.stream("displacement")
-    near = neighbour_probabilities(model)
-    moved_unskilled = s.unskilled * share
-    s.unskilled += near.T @ moved_unskilled - moved_unskilled
+    where = displacement_destinations(model)
+    moved = s.unskilled * share
+    flow = moved[:, None] * where
+    c.displaced += flow
+    s.unskilled += flow.sum(axis=0) - moved
     residents = np.flatnonzero((pop.kind == WORKER) & (share[pop.location] > 0))
     if not len(residents):
         return
-    go = residents[rng.random(len(residents)) < share[pop.location[residents]]]
-    if len(go):
-        destination = sample_by_class(near, pop.location[go], rng.random(len(go)))
-        relocate(model, go, destination)
+    location, weight = pop.location[residents], pop.weight[residents]
+    skilled_here = tally(location, weight, s.n)
+    mean_weight = skilled_here / np.maximum(np.bincount(location, minlength=s.n), 1)
+    unit = np.minimum(weight_caps(model)[None, :], mean_weight[:, None])
+    expected = (share * skilled_here)[:, None] * where
+    count = stochastic_round(expected / np.maximum(unit, 1e-300), rng.random(expected.shape))
+    source, destination = np.nonzero(count)
+    repeats = count[source, destination]
+    source, destination = np.repeat(source, repeats), np.repeat(destination, repeats)
+    if not len(source):
+        return
+    # each piece is split off a resident of the country hit, chosen by weight
+    order = np.argsort(location, kind="stable")
+    cum = np.cumsum(weight[order])
+    start = np.searchsorted(location[order], source, side="left")
+    before = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+    target = before + rng.random(len(source)) * skilled_here[source]
+    parents = residents[order[np.minimum(np.searchsorted(cum, target, "right"), len(order) - 1)]]
+    piece = np.minimum(unit[source, destination], pop.weight[parents])
+    keep = _within_weight(parents, piece, pop.weight)
+    children = pop.split_off(parents[keep], piece[keep])
+    destination = destination[keep]
+    relocate(model, children, destination, np.zeros(len(children), bool), displaced=True)

@@ -1,0 +1,318 @@
+"""Intercepts set at start so that the start year reproduces the data and a baseline without
+events changes only through its drivers (docs/ODD.md §3.1).
+
+- Study abroad (M2): each origin's abroad intercept makes new students' abroad share match the
+  UIS outbound ratio.
+- Leaving home (M4): each origin's intercept is found on the model's own expected flows of the
+  first year — graduates at home, foreign graduates staying abroad, returns, onward moves,
+  retirements, at the expected long-run shock intensity — so that the share of the origin's
+  skilled people living abroad, emigrants / (emigrants + skilled natives at home), stays
+  where it starts. The probabilities are those the yearly step draws from
+  (`choice_probabilities`, `consider_probability`), so the calibration sees every term of M4.
+- Perceived prospect (M1): the same expected flows give the start value of recent emigration
+  per graduate.
+- Enrolment (M1): the intercept makes the enrolment probability equal the data's at start.
+
+All three depend on the world, the parameters and the initial population only, never on the
+emigration switch, so the counterfactual starts from the same intercepts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.special import expit, logit
+
+from simulation.choice import logit_probabilities
+from simulation.mechanisms.education import expected_return, financing, perception_target
+from simulation.mechanisms.migration import (
+    choice_probabilities,
+    consider_probability,
+    move_utility,
+)
+from simulation.population import STUDENT, WORKER, tally
+
+if TYPE_CHECKING:
+    from simulation.model import MigrationModel
+
+BISECTION_STEPS = 40
+INTERCEPT_RANGE = 30.0
+DESTINATION_ITERATIONS = 30
+
+
+def expected_shock(model: MigrationModel) -> np.ndarray:
+    """Long-run mean shock intensity per country at start: the yearly expected damage over the
+    recovery rate (the fixed point of S <- S (1 - recovery) + damage), at most 1."""
+    p, s = model.params, model.state
+    if not p.m7_shocks:
+        return np.zeros(s.n)
+    severity = (s.hazard_p * s.hazard_sev).sum(axis=1)  # Exponential(1) sizes: mean 1
+    damage = p.shock_intensity_scale * severity * (1 - p.adaptation_effect * s.adaptation)
+    return np.minimum(1.0, damage / max(p.shock_recovery, 1e-3))
+
+
+@dataclass
+class StartFlows:
+    """What the leaving calibration needs, from the initial population (per origin o and
+    working-age bin a = age - 25): stocks, consider rates, return chances and yearly inflows."""
+
+    home: np.ndarray  # (o, a) skilled natives at home
+    recent: np.ndarray  # (o, a) emigrants in their first `recent_years` abroad
+    settled: np.ndarray  # (o, a) other emigrants
+    consider_home: np.ndarray  # (o, a) chance of considering a move
+    consider_recent: np.ndarray
+    consider_settled: np.ndarray
+    home_recent: np.ndarray  # (o,) chance a considering emigrant goes home
+    home_settled: np.ndarray
+    graduates_at_home: np.ndarray  # (o,) per year: graduates of home universities
+    graduates_abroad: np.ndarray  # per graduate abroad: origin, weight, logit of going home
+    graduates_abroad_weight: np.ndarray
+    graduates_abroad_logit: np.ndarray
+    graduates: np.ndarray  # (o,) per year: all graduates
+    growth: np.ndarray  # (o,) yearly growth of graduate cohorts (the youth cohort's)
+    diaspora: np.ndarray  # (o,) all-education diaspora at start (network size)
+    network: float  # network elasticity (0 without M6)
+    diaspora_scale: float
+    adults: np.ndarray  # (o,) resident adults at start
+    immigrants: np.ndarray  # (o,) skilled immigrants at start (held)
+    enrolment: np.ndarray  # (o,) enrolment probability at start
+    wage_response: float  # change of the leaving logit per unit of log human capital (M8)
+    enrolment_response: float  # change of the enrolment logit per unit of log h (M1, M8)
+    leave_origin: np.ndarray  # per home worker: origin, consider-weighted mass, leaving logit
+    leave_mass: np.ndarray
+    leave_logit: np.ndarray
+
+
+def _by_origin_and_age(origin, age_bin, weight, value, shape) -> np.ndarray:
+    key = origin * shape[1] + age_bin
+    total = np.bincount(key, weight * value, minlength=shape[0] * shape[1])
+    return total.reshape(shape)
+
+
+def start_flows(model: MigrationModel) -> StartFlows:
+    """The initial population's stocks and the model's own probabilities at start (leaving
+    intercept 0), at the expected long-run shock intensity."""
+    p, pop, n = model.params, model.pop, model.state.n
+    span = int(round(p.retirement_age - 25))
+    workers = np.flatnonzero(pop.kind == WORKER)
+    o, loc, w = pop.origin[workers], pop.location[workers], pop.weight[workers]
+    age_bin = np.clip((pop.age[workers] - 25).astype(np.int64), 0, span - 1)
+    choice = choice_probabilities(model, workers, np.zeros(len(workers)))
+    shock = expected_shock(model)
+    consider = consider_probability(model, workers, shock)
+    at_home = loc == o
+    recent = ~at_home & (pop.years_abroad[workers] < p.recent_years)
+    settled = ~at_home & ~recent
+    shape = (n, span)
+
+    def stock(mask):
+        return _by_origin_and_age(o[mask], age_bin[mask], w[mask], np.ones(mask.sum()), shape)
+
+    def home_chance(mask, fallback=None):
+        mass = w * consider
+        num = tally(o[mask], (mass * choice.home)[mask], n)
+        den = tally(o[mask], mass[mask], n)
+        spare = np.zeros(n) if fallback is None else fallback
+        return np.divide(num, den, out=spare.copy(), where=den > 0)
+
+    finishing = np.flatnonzero((pop.kind == STUDENT) & (pop.study_left == 1))
+    abroad = finishing[pop.location[finishing] != pop.origin[finishing]]
+    at_home_grads = finishing[pop.location[finishing] == pop.origin[finishing]]
+    go_home = np.ones(len(abroad))  # without post-study stays all come home
+    if len(abroad) and p.m3_post_study_stay:
+        post = choice_probabilities(model, abroad, np.ones(len(abroad)))
+        go_home = post.home if p.m4_migration else np.zeros(len(abroad))
+    return StartFlows(
+        home=stock(at_home),
+        recent=stock(recent),
+        settled=stock(settled),
+        **consider_by_age(model, shock, o[~at_home], loc[~at_home], w[~at_home], span),
+        home_recent=home_chance(recent, home_chance(~at_home)),
+        home_settled=home_chance(settled, home_chance(~at_home)),
+        graduates_at_home=tally(pop.origin[at_home_grads], pop.weight[at_home_grads], n),
+        graduates_abroad=pop.origin[abroad],
+        graduates_abroad_weight=pop.weight[abroad],
+        graduates_abroad_logit=logit(np.clip(go_home, 1e-16, 1 - 1e-16)),
+        graduates=tally(pop.origin[finishing], pop.weight[finishing], n),
+        growth=np.maximum(model.state.growth, 0.0),
+        diaspora=model.corridors.diaspora.sum(axis=1),
+        network=p.network_elasticity if p.m6_diaspora else 0.0,
+        diaspora_scale=p.diaspora_scale,
+        adults=model.adults(),
+        immigrants=model.skilled_residents() - tally(o[at_home], w[at_home], n),
+        enrolment=model.state.enrolment_start,
+        wage_response=p.wage_weight * p.scarcity_elasticity if p.m8_economy else 0.0,
+        enrolment_response=-p.enrol_sensitivity * p.scarcity_elasticity if p.m8_economy else 0.0,
+        leave_origin=o[at_home],
+        leave_mass=(w * consider)[at_home],
+        leave_logit=logit(np.clip(choice.elsewhere[at_home], 1e-300, 1 - 1e-16)),
+    )
+
+
+def consider_by_age(
+    model: MigrationModel,
+    shock: np.ndarray,
+    emigrant_origin: np.ndarray,
+    emigrant_location: np.ndarray,
+    emigrant_weight: np.ndarray,
+    span: int,
+) -> dict[str, np.ndarray]:
+    """(origin, age bin) chances of considering a move, by M4's rule: the age band's rate
+    (at least `consider_rate_recent` in the first years abroad), times the shock factor at
+    home, or abroad the mean factor where the origin's emigrants live."""
+    p, n = model.params, model.state.n
+    age = 25 + np.arange(span) + 0.5
+    band = np.where(age < p.young_age, p.consider_rate_young, p.consider_rate_mid)
+    band = np.where(age >= p.mid_age, p.consider_rate_old, band)
+    sensitivity = p.shock_move_sensitivity if p.m7_shocks else 0.0
+    at_home = 1 + sensitivity * shock
+    factor = 1 + sensitivity * shock[emigrant_location]
+    mass = tally(emigrant_origin, emigrant_weight, n)
+    abroad = tally(emigrant_origin, emigrant_weight * factor, n)
+    abroad = np.divide(abroad, mass, out=np.ones(n), where=mass > 0)
+    on = 1.0 if p.m4_migration else 0.0
+    return {
+        "consider_home": on * np.minimum(band[None, :] * at_home[:, None], 1.0),
+        "consider_recent": on
+        * np.minimum(np.maximum(band, p.consider_rate_recent)[None, :] * abroad[:, None], 1.0),
+        "consider_settled": on * np.minimum(band[None, :] * abroad[:, None], 1.0),
+    }
+
+
+def leaving_chance(flows: StartFlows, intercept: np.ndarray) -> np.ndarray:
+    """Per origin: chance that a home worker who considers a move leaves, at these intercepts."""
+    n = len(intercept)
+    o = flows.leave_origin
+    leaving = tally(o, flows.leave_mass * expit(flows.leave_logit + intercept[o]), n)
+    mass = tally(o, flows.leave_mass, n)
+    return np.divide(leaving, mass, out=np.zeros(n), where=mass > 0)
+
+
+def graduates_staying(flows: StartFlows, intercept: np.ndarray) -> np.ndarray:
+    """Per origin and year: graduates abroad who stay abroad, at these intercepts (the
+    intercept lowers the utility of going home after study)."""
+    o = flows.graduates_abroad
+    home = expit(flows.graduates_abroad_logit - intercept[o])
+    return tally(o, flows.graduates_abroad_weight * (1 - home), len(intercept))
+
+
+def emigration_rate(
+    flows: StartFlows, home: np.ndarray, recent: np.ndarray, settled: np.ndarray
+) -> np.ndarray:
+    """The skilled emigration rate (Docquier & Marfouk): emigrants / (emigrants + skilled
+    residents), the residents being the natives at home and the start's immigrants."""
+    abroad = recent.sum(axis=1) + settled.sum(axis=1)
+    total = abroad + home.sum(axis=1) + flows.immigrants
+    return np.divide(abroad, total, out=np.zeros_like(total), where=total > 0)
+
+
+def project(flows: StartFlows, intercept: np.ndarray, years: int, recent_years: int):
+    """Expected stocks after `years` with drivers held at start: the model's flows on an
+    (origin x age) cohort table, with the feedbacks of the model's own dynamics — a growing
+    diaspora makes leaving cheaper (M6), and a growing skilled share lowers the skill premium
+    (M8), which makes staying and returning less attractive and study less rewarding (M1).
+    Returns (home, recent, settled)."""
+    home, recent, settled = flows.home.copy(), flows.recent.copy(), flows.settled.copy()
+    n = len(intercept)
+    emigrants_start = recent.sum(axis=1) + settled.sum(axis=1)
+    size_start = np.log1p(flows.diaspora / flows.diaspora_scale)
+    h_start = (home.sum(axis=1) + flows.immigrants) / flows.adults
+    abroad_total = tally(flows.graduates_abroad, flows.graduates_abroad_weight, n)
+    enrol_logit = logit(np.clip(flows.enrolment, 1e-6, 1 - 1e-6))
+    shift = np.zeros(n)
+    for t in range(years):
+        grown = flows.diaspora + recent.sum(axis=1) + settled.sum(axis=1) - emigrants_start
+        network = flows.network * (
+            np.log1p(np.maximum(grown, 0) / flows.diaspora_scale) - size_start
+        )
+        adults = flows.adults * (1 + flows.growth) ** t
+        h = np.maximum(home.sum(axis=1) + flows.immigrants, 1e-9) / adults
+        scarcity = np.log(h / h_start)
+        shift = network + flows.wage_response * scarcity
+        leave = leaving_chance(flows, intercept + shift)[:, None]
+        out = home * flows.consider_home * leave
+        back_recent = recent * flows.consider_recent * _shifted(flows.home_recent, -shift)
+        back_settled = settled * flows.consider_settled * _shifted(flows.home_settled, -shift)
+        home += back_recent + back_settled - out
+        settling = (recent - back_recent) / recent_years
+        recent += out - back_recent - settling
+        settled += settling - back_settled
+        for stock in (home, recent, settled):  # a year older; the oldest retire
+            stock[:, 1:] = stock[:, :-1].copy()
+            stock[:, 0] = 0.0
+        study = expit(enrol_logit + flows.enrolment_response * scarcity) / flows.enrolment
+        cohort = (1 + flows.growth) ** t * study
+        staying = graduates_staying(flows, intercept + shift)
+        home[:, 0] += (flows.graduates_at_home + abroad_total - staying) * cohort
+        recent[:, 0] += staying * cohort
+    return home, recent, settled
+
+
+def _shifted(probability: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """The probability with its logit moved by `shift`, as a column (origin, 1)."""
+    return expit(logit(np.clip(probability, 1e-12, 1 - 1e-12)) + shift)[:, None]
+
+
+def calibrate_destinations(model: MigrationModel) -> None:
+    """Destination constants: new emigrants (of every origin, in proportion to its skilled
+    emigrants) spread over destinations like the skilled immigrants at start (iterative
+    proportional fitting on the home graduates' destination choice)."""
+    s, n = model.state, model.state.n
+    s.destination_constant[:] = 0.0
+    immigrants = model.corridors.skilled_diaspora.sum(axis=0)
+    if immigrants.sum() <= 0:
+        return
+    target = np.maximum(immigrants / immigrants.sum(), 1e-9)
+    weight = model.corridors.skilled_diaspora.sum(axis=1)
+    idx = np.arange(n)
+    u = move_utility(model, idx, idx, idx, np.zeros(n, bool), np.ones(n))
+    constant = np.zeros(n)
+    for _ in range(DESTINATION_ITERATIONS):
+        flow = weight @ logit_probabilities(u + constant[None, :])
+        share = flow / max(flow.sum(), 1e-300)
+        constant += np.log(target / np.maximum(share, 1e-300))
+    s.destination_constant[:] = constant - constant.max()
+
+
+def calibrate_leaving(model: MigrationModel) -> StartFlows:
+    """Set `emigration_constant` so each origin's share of skilled people abroad after
+    `calibration_horizon` years of the projected flows equals its start value (bisection on
+    every origin at once)."""
+    p, s, n = model.params, model.state, model.state.n
+    s.emigration_constant[:] = 0.0
+    flows = start_flows(model)
+    start = emigration_rate(flows, flows.home, flows.recent, flows.settled)
+    low, high = np.full(n, -INTERCEPT_RANGE), np.full(n, INTERCEPT_RANGE)
+    for _ in range(BISECTION_STEPS):
+        middle = (low + high) / 2
+        end = emigration_rate(flows, *project(flows, middle, p.calibration_horizon, p.recent_years))
+        too_many = end > start
+        high = np.where(too_many, middle, high)
+        low = np.where(too_many, low, middle)
+    s.emigration_constant[:] = (low + high) / 2
+    return flows
+
+
+def calibrate_start(model: MigrationModel) -> None:
+    """All start intercepts, in dependency order."""
+    from simulation.mechanisms.education import calibrate_study_places
+
+    p, s, w = model.params, model.state, model.world
+    calibrate_study_places(model, np.nan_to_num(w.column("outbound_ratio")))
+    calibrate_destinations(model)
+    flows = calibrate_leaving(model)
+    leavers = (flows.home * flows.consider_home).sum(axis=1) * leaving_chance(
+        flows, s.emigration_constant
+    )
+    emigrating = leavers + graduates_staying(flows, s.emigration_constant)
+    graduates = flows.graduates
+    truth = np.divide(emigrating, graduates, out=np.zeros(s.n), where=graduates > 0)
+    s.perceived_prospect = perception_target(model, np.clip(truth, 0.0, 1.0))
+    prospect = s.perceived_prospect if p.m1_incentive else np.zeros(s.n)
+    s.enrol_cost = (
+        logit(s.enrolment_start)
+        - p.enrol_sensitivity * expected_return(model, prospect)
+        - financing(model)
+    )
