@@ -204,7 +204,11 @@ def read_world_tables(folder: Path, name: str) -> World:
     )
 
 
-def _great_circle_km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+def great_circle_km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """(n, n) great-circle distances (km, Earth radius 6371 km) between points in degrees.
+
+    Synthetic worlds use it for all pairs; the world build uses it where CEPII lacks a pair.
+    """
     lon, lat = np.radians(lon), np.radians(lat)
     dlon = lon[:, None] - lon[None, :]
     dlat = lat[:, None] - lat[None, :]
@@ -258,7 +262,7 @@ def synthetic_world(
             raise KeyError(f"synthetic_world: unknown column {key!r}")
         cols[key] = np.full(n, value)
     countries = pd.DataFrame(cols)
-    distance = _great_circle_km(countries["lon"].to_numpy(), countries["lat"].to_numpy())
+    distance = great_circle_km(countries["lon"].to_numpy(), countries["lat"].to_numpy())
     stock = np.exp(rng.uniform(0, 12, (n, n))) * (rng.random((n, n)) < 0.5)
     np.fill_diagonal(stock, 0)
     language = rng.random((n, n)) < 0.15
