@@ -103,6 +103,14 @@ def expit(x: pd.Series) -> pd.Series:
     return 1 / (1 + np.exp(-x))
 
 
+def flag_text(flags: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """Per row, the semicolon-separated names (in dict order) whose flag is True."""
+    joined = np.full(n, "", dtype=object)
+    for name, flag in flags.items():
+        joined = joined + np.where(np.asarray(flag, dtype=bool), f"{name};", "").astype(object)
+    return pd.Series(joined, dtype=str).str.rstrip(";").to_numpy(dtype=object)
+
+
 def round_sig(x: float) -> float:
     """Round to SIG_DIGITS significant digits so output is stable and compact."""
     if x is None or not math.isfinite(x) or x == 0:

@@ -53,3 +53,23 @@ def add_emigration(df: pd.DataFrame, data: Path, log: BuildLog, start: StartYear
     mark(imp, "emigrant_skilled_share", derived_from_imputed & set(df.index[total.notna()]))
     region_median = group_median(df, "emigrant_skilled_share", "region")
     fill(df, "emigrant_skilled_share", region_median, imp)
+
+
+IAB_HISTORY_YEARS: tuple[int, ...] = (1990, 1995)
+
+
+def add_iab_history(df: pd.DataFrame, data: Path, log: BuildLog) -> None:
+    """IAB high-skill emigration rates of 1990 and 1995 (calibration targets), and the flag of
+    the 20 IAB destinations.
+
+    Never imputed: NaN where the IAB has no figure for the country (it is a target). Serbia
+    and Montenegro both get their former union's rate, flagged.
+    """
+    for year in IAB_HISTORY_YEARS:
+        col = f"iab_high_rate_{year}"
+        rates, union_filled = iab.read_rates(data, year)
+        df[col] = rates["high_rate"].reindex(df.index)
+        mark(log.imputed, col, union_filled & set(df.index))
+        missing = sorted(df.index[df[col].isna()])
+        log.notes.append(f"{col}: {df[col].notna().sum()} countries; no IAB value: {missing}")
+    df["iab_destination"] = df.index.isin(iab.destinations(data)).astype("int64")

@@ -24,11 +24,13 @@ TEACHING_WORLD: tuple[tuple[str, str], ...] = (
 )
 
 
-def build_teaching(countries: pd.DataFrame) -> pd.DataFrame:
+def build_teaching(
+    countries: pd.DataFrame, teaching: tuple[tuple[str, str], ...] = TEACHING_WORLD
+) -> pd.DataFrame:
     """The classroom subset (all seven regions, an island state, emerging and rich)."""
     have = set(countries["iso3"])
-    rows = [(iso, why) for iso, why in TEACHING_WORLD if iso in have]
-    missing = [iso for iso, _ in TEACHING_WORLD if iso not in have]
+    rows = [(iso, why) for iso, why in teaching if iso in have]
+    missing = [iso for iso, _ in teaching if iso not in have]
     if missing:
         raise ValueError(f"teaching countries missing from countries.csv: {missing}")
     return pd.DataFrame(rows, columns=["iso3", "why"])

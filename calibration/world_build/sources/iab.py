@@ -46,3 +46,8 @@ def read_stocks(data: Path, year: int) -> tuple[pd.DataFrame, set[str]]:
     frame, union_filled = expand_unions(s[["code", "dest_iso3", "value"]], "code")
     out = frame.rename(columns={"iso3": "origin", "dest_iso3": "destination", "value": "stock"})
     return out[["origin", "destination", "stock"]], union_filled
+
+
+def destinations(data: Path) -> list[str]:
+    """The 20 OECD destinations the IAB covers (ISO3)."""
+    return sorted(pd.read_csv(data / STOCKS, usecols=["dest_iso3"])["dest_iso3"].unique())
