@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,8 +51,8 @@ def build_tables(data: Path, teaching: tuple[tuple[str, str], ...] = TEACHING_WO
 
 def build(
     data: Path, out: Path, teaching: tuple[tuple[str, str], ...] = TEACHING_WORLD
-) -> BuildLog:
-    """Build every table from `data` into `out`; returns the default world's log."""
+) -> Built:
+    """Build every table from `data` into `out`; returns the tables and the build logs."""
     built = build_tables(data, teaching)
     out.mkdir(parents=True, exist_ok=True)
     write_csv(built.countries, out / "countries.csv")
@@ -61,7 +62,7 @@ def build(
     write_csv(build_columns(), out / "columns.csv")
     write_csv(built.teaching, out / "teaching_world.csv")
     (out / "README.md").write_text(build_readme(built), encoding="utf-8")
-    return built.log
+    return built
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,18 +71,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m calibration.build_world",
         description="Build braingain's world tables from the public reference data.",
     )
-    parser.add_argument("--data", type=Path, default=PROJECT.parent / "shared" / "data")
+    default_data = os.environ.get("BRAINGAIN_SHARED_DATA", PROJECT.parent / "shared" / "data")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(default_data),
+        help="reference data folder (default: $BRAINGAIN_SHARED_DATA or ../shared/data)",
+    )
     parser.add_argument("--out", type=Path, default=PROJECT / "simulation" / "data")
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         print(f"reference data folder not found: {args.data}", file=sys.stderr)
         return 1
-    log = build(args.data, args.out)
+    built = build(args.data, args.out)
     print(f"wrote tables to {args.out}")
-    for col in COUNTRY_COLUMNS:
-        if log.imputed.get(col):
-            print(f"  imputed {col}: {len(log.imputed[col])}")
-    print(f"  unmatched WB matrix names: {log.unmatched_names or 'none'}")
-    for note in log.notes:
-        print(f"  {note}")
+    for title, log in (("2000 world", built.log), ("1990 world", built.log_1990)):
+        print(f" {title}:")
+        for col in COUNTRY_COLUMNS:
+            if log.imputed.get(col):
+                print(f"  imputed {col}: {len(log.imputed[col])}")
+        for note in log.notes:
+            print(f"  {note}")
+    print(f" unmatched WB matrix names: {built.log.unmatched_names or 'none'}")
     return 0
