@@ -49,9 +49,7 @@ def build_tables(data: Path, teaching: tuple[tuple[str, str], ...] = TEACHING_WO
     return Built(countries, countries_1990, corridors, drivers, classroom, log, log_1990)
 
 
-def build(
-    data: Path, out: Path, teaching: tuple[tuple[str, str], ...] = TEACHING_WORLD
-) -> Built:
+def build(data: Path, out: Path, teaching: tuple[tuple[str, str], ...] = TEACHING_WORLD) -> Built:
     """Build every table from `data` into `out`; returns the tables and the build logs."""
     built = build_tables(data, teaching)
     out.mkdir(parents=True, exist_ok=True)
