@@ -25,14 +25,7 @@ FRONTIER_PERCENTILE = 90
 
 def observed(world: World, name: str, year: int) -> np.ndarray:
     """The driver's observed value per country in `year` (NaN where none is observed)."""
-    drivers = getattr(world, "drivers", None)
-    if drivers is None or year not in set(np.asarray(drivers.years).tolist()):
-        return np.full(world.n, np.nan)
-    column = int(np.flatnonzero(np.asarray(drivers.years) == year)[0])
-    values = getattr(drivers, name, None)
-    if values is None:
-        return np.full(world.n, np.nan)
-    return np.asarray(values, dtype=float)[:, column]
+    return world.drivers.at(name, year)
 
 
 def next_gdppc(world: World, params: Params, gdppc: np.ndarray, year: int) -> np.ndarray:

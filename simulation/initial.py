@@ -12,7 +12,9 @@ Groups per origin o (docs/ODD.md §3.1):
   placed there, so every country's skilled residents (and human capital) match the table;
 - unskilled immigrants: the adult stock less its skilled part (a count per country);
 - students at home and abroad: yearly entrants x years in study; the abroad share solves
-  `outbound = UIS ratio x (home + inbound students)` for every country at once.
+  `outbound = UIS ratio x (home + inbound students)` for every country at once, and students
+  abroad study where M2's choice sends new students (its destination constants fitted to the
+  UIS inbound students), so start and flows agree.
 
 `agents_per_country` agents share an origin's groups in proportion to their size. Corridors too
 small for an agent are merged into the origin's largest corridor of the same kind (IAB
@@ -32,31 +34,6 @@ from simulation.population import STUDENT, WORKER, Population, tally
 from simulation.state import CountryState
 from simulation.world import World
 
-# The 20 OECD destinations of the IAB brain-drain data (Bruecker, Capuano & Marfouk 2013).
-IAB_DESTINATIONS = frozenset(
-    [
-        "AUS",
-        "AUT",
-        "CAN",
-        "CHE",
-        "CHL",
-        "DEU",
-        "DNK",
-        "ESP",
-        "FIN",
-        "FRA",
-        "GBR",
-        "GRC",
-        "IRL",
-        "LUX",
-        "NLD",
-        "NOR",
-        "NZL",
-        "PRT",
-        "SWE",
-        "USA",
-    ]
-)
 NATIVES_FLOOR = 0.05
 STUDENT_FIT_ROUNDS = 3  # natives keep at least this share of the table's skilled residents
 # group kinds: what may be merged with what
@@ -64,19 +41,14 @@ HOME, IAB, NON_IAB, STUDY_HOME, STUDY_ABROAD = range(5)
 
 
 def iab_destinations(world: World) -> np.ndarray:
-    """Bool per country: one of the IAB's 20 OECD destinations."""
-    return world.countries["iso3"].isin(IAB_DESTINATIONS).to_numpy()
-
-
-def border_change(world: World) -> np.ndarray:
-    """(origin, destination) bool: the pair was one state when its 2000 stock moved."""
-    matrix = getattr(world, "border_change", None)
-    return np.zeros((world.n, world.n), bool) if matrix is None else np.asarray(matrix, bool)
+    """Bool per country: one of the 20 OECD destinations of the IAB brain-drain data."""
+    return world.column("iab_destination") > 0
 
 
 def emigrant_stock(world: World) -> np.ndarray:
-    """All-ages migrant stock of real emigration (border-change corridors removed)."""
-    stock = np.where(border_change(world), 0.0, world.migrant_stock)
+    """All-ages migrant stock of real emigration: border-change corridors (people who moved
+    within one state, or whom a border moved over) are not emigration."""
+    stock = np.where(world.border_change, 0.0, world.migrant_stock)
     np.fill_diagonal(stock, 0.0)
     return stock
 
@@ -97,8 +69,8 @@ def skilled_emigrant_matrix(world: World, params: Params) -> np.ndarray:
     stock = emigrant_stock(world)
     rate = np.clip(np.nan_to_num(world.column("skilled_emigration_rate")), 0.0, 0.99)
     to_iab = rate / (1 - rate) * adults * tertiary
-    by_iab_stock = getattr(world, "iab_stock", None)
-    spread = np.where(iab[None, :], stock if by_iab_stock is None else by_iab_stock, 0.0)
+    by_iab_stock = world.iab_stock if world.iab_stock.any() else stock
+    spread = np.where(iab[None, :], by_iab_stock, 0.0)
     fallback = np.where(iab[None, :], adults[None, :], 0.0) * (1 - np.eye(n))
     np.fill_diagonal(spread, 0.0)
     out = to_iab[:, None] * _row_shares(spread, fallback)
@@ -127,39 +99,20 @@ def cohorts_in_study(params: Params) -> float:
     return max(mean_study_years(params) - 1, 1.0)
 
 
-def students_abroad_matrix(world: World, students: np.ndarray) -> np.ndarray:
+def students_in_study(state: CountryState, params: Params) -> np.ndarray:
+    """Students of each origin enrolled at start (home and abroad)."""
+    return entrants_at_start(state, params) * cohorts_in_study(params)
+
+
+def students_abroad_matrix(world: World, students: np.ndarray, spread: np.ndarray) -> np.ndarray:
     """[origin, destination] students abroad: every country's outbound students are its UIS
-    outbound ratio times its tertiary enrolment (home plus inbound students), and they are
-    spread over destinations by the migrant stock, fitted (iterative proportional fitting) to
-    the destinations' UIS inbound students, so both UIS ratios start near their data."""
+    outbound ratio times its tertiary enrolment (home plus inbound students), spread over
+    destinations as new students choose them (`spread`, rows summing to 1)."""
     n = world.n
     outbound = np.clip(np.nan_to_num(world.column("outbound_ratio")), 0.0, 20.0)
-    inbound_rate = np.clip(np.nan_to_num(world.column("inbound_rate")), 0.0, 0.95)
-    seed = world.migrant_stock * (1 - np.eye(n)) + (1 - np.eye(n))  # +1: every corridor open
-    spread = _row_shares(seed, 1 - np.eye(n))
-    abroad = np.zeros(n)
-    for _ in range(STUDENT_FIT_ROUNDS):
-        system = np.eye(n) + np.diag(outbound) - outbound[:, None] * spread.T
-        abroad = np.clip(np.linalg.solve(system, outbound * students), 0.0, 0.95 * students)
-        home = students - abroad
-        inbound = inbound_rate / (1 - inbound_rate) * home  # UIS: inbound / (home + inbound)
-        spread = _fit_columns(abroad[:, None] * spread, inbound)
-        spread = _row_shares(spread, 1 - np.eye(n))
+    system = np.eye(n) + np.diag(outbound) - outbound[:, None] * spread.T
+    abroad = np.clip(np.linalg.solve(system, outbound * students), 0.0, 0.95 * students)
     return abroad[:, None] * spread
-
-
-def _fit_columns(matrix: np.ndarray, columns: np.ndarray, rounds: int = 20) -> np.ndarray:
-    """Iterative proportional fitting: keep row sums, move column sums toward `columns`
-    (scaled to the matrix's total)."""
-    rows = matrix.sum(axis=1)
-    target = columns * matrix.sum() / max(columns.sum(), 1e-300)
-    out = matrix.copy()
-    for _ in range(rounds):
-        col = out.sum(axis=0)
-        out *= np.divide(target, col, out=np.ones_like(col), where=col > 0)[None, :]
-        row = out.sum(axis=1)
-        out *= np.divide(rows, row, out=np.ones_like(row), where=row > 0)[:, None]
-    return out
 
 
 def _split(total: int, weights: np.ndarray) -> np.ndarray:
@@ -207,14 +160,16 @@ def _origin_groups(
     return np.flatnonzero(keep), kept_totals, count
 
 
-def initial_groups(world: World, params: Params, state: CountryState) -> tuple[Groups, dict]:
+def initial_groups(
+    world: World, params: Params, state: CountryState, study_spread: np.ndarray
+) -> tuple[Groups, dict]:
     """Every origin's groups; also returns the start totals used (for checks and state)."""
     n = world.n
     adults = state.adults_start
     skilled_residents = adults * state.tertiary_share_start
     emigrants = skilled_emigrant_matrix(world, params)
-    students = entrants_at_start(state, params) * cohorts_in_study(params)
-    abroad = students_abroad_matrix(world, students)
+    students = students_in_study(state, params)
+    abroad = students_abroad_matrix(world, students, study_spread)
     iab = iab_destinations(world)
     natives_guess = np.maximum(skilled_residents - emigrants.sum(axis=0), 0.0)
 
@@ -266,11 +221,16 @@ def initial_groups(world: World, params: Params, state: CountryState) -> tuple[G
 
 
 def initial_population(
-    world: World, params: Params, state: CountryState, rng: np.random.Generator
+    world: World,
+    params: Params,
+    state: CountryState,
+    study_spread: np.ndarray,
+    rng: np.random.Generator,
 ) -> tuple[Population, np.ndarray, dict]:
     """Build the starting population; returns it, the mean weight of each origin's agents and
-    the start totals (see `initial_groups`)."""
-    groups, totals = initial_groups(world, params, state)
+    the start totals (see `initial_groups`). `study_spread[o, d]`: where o's students abroad
+    study (M2's choice at start)."""
+    groups, totals = initial_groups(world, params, state, study_spread)
     reps = groups.agents
     origin = np.repeat(groups.origin, reps)
     location = np.repeat(groups.location, reps)

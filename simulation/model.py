@@ -23,7 +23,11 @@ from simulation.mechanisms.calibration import calibrate_start
 from simulation.mechanisms.demography import demography_step
 from simulation.mechanisms.diaspora import corridor_members, diaspora_step
 from simulation.mechanisms.economy import set_wages, update_economy
-from simulation.mechanisms.education import enrol, update_perceived_prospect
+from simulation.mechanisms.education import (
+    calibrate_study_destinations,
+    enrol,
+    update_perceived_prospect,
+)
 from simulation.mechanisms.graduation import (
     emigration_lottery,
     graduate,
@@ -129,20 +133,14 @@ class MigrationModel(mesa.Model):
         return sorted(events, key=lambda e: e.year)
 
     def _init_people(self) -> None:
-        p, s, w = self.params, self.state, self.world
-        rng = self.stream("initial")
-        self.pop, self.mean_weight, start = initial.initial_population(w, p, s, rng)
-        s.unskilled_immigrants = np.minimum(start["unskilled_immigrants"], 0.9 * s.unskilled)
-        self.start_totals = start
-        self.entered = tally(self.pop.origin, self.pop.weight, w.n)
-        self.retired = np.zeros(w.n)
-        members = corridor_members(self)
-        n = w.n
+        """Corridors, then the people (students abroad placed by M2's own choice), then the
+        start's derived quantities and intercepts."""
+        p, s, w, n = self.params, self.state, self.world, self.world.n
         self.corridors = CorridorState(
             migrant_stock=w.migrant_stock.copy(),
             diaspora=w.migrant_stock.copy(),
-            skilled_diaspora=members,
-            skilled_diaspora_start=members.copy(),
+            skilled_diaspora=np.zeros((n, n)),
+            skilled_diaspora_start=np.zeros((n, n)),
             recognition=np.ones((n, n)),
             bilateral=np.zeros((n, n)),
             ethical_cap=np.zeros((n, n)),
@@ -150,6 +148,15 @@ class MigrationModel(mesa.Model):
             emigration_flows=np.zeros((n, n)),
             iab_destination=initial.iab_destinations(w),
         )
+        study_spread = calibrate_study_destinations(self)
+        rng = self.stream("initial")
+        self.pop, self.mean_weight, start = initial.initial_population(w, p, s, study_spread, rng)
+        s.unskilled_immigrants = np.minimum(start["unskilled_immigrants"], 0.9 * s.unskilled)
+        self.start_totals = start
+        self.entered = tally(self.pop.origin, self.pop.weight, n)
+        self.retired = np.zeros(n)
+        self.corridors.skilled_diaspora = corridor_members(self)
+        self.corridors.skilled_diaspora_start = self.corridors.skilled_diaspora.copy()
         self.corridors.recognition = recognition_matrix(self)
         initial.initial_recognition(self.pop, self.corridors.recognition, p, rng)
         set_wages(self)

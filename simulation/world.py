@@ -467,8 +467,8 @@ def synthetic_world(
 
     Column values can be forced for every country with keyword overrides (e.g. ict=0.9).
     Border changes join some contiguous pairs; IAB stocks are the migrant stocks to the
-    `iab_destination` countries (GDP per head above $25,000); drivers hold every country's
-    start values flat over 2000-2023.
+    `iab_destination` countries (GDP per head above $25,000); there are no observed drivers,
+    so the model's rules (growth, convergence, ICT diffusion) apply from the start.
     """
     rng = np.random.default_rng(seed)
     regions = list(REGIONS)
@@ -535,7 +535,7 @@ def synthetic_world(
         migrant_stock=stock,
         border_change=border_change,
         iab_stock=np.where(iab_destination[None, :], stock, 0.0),
-        drivers=Drivers.flat(countries, BASE_YEAR, 2023),
+        drivers=Drivers.empty(n),
     )
 
 

@@ -2,7 +2,8 @@
 events changes only through its drivers (docs/ODD.md §3.1).
 
 - Study abroad (M2): each origin's abroad intercept makes new students' abroad share match the
-  UIS outbound ratio.
+  UIS outbound ratio (the destination constants were fitted before the people were made, see
+  `calibrate_study_destinations`).
 - Leaving home (M4): each origin's intercept is found on the model's own expected flows of the
   first year — graduates at home, foreign graduates staying abroad, returns, onward moves,
   retirements, at the expected long-run shock intensity — so that the share of the origin's
@@ -64,8 +65,9 @@ class StartFlows:
     consider_home: np.ndarray  # (o, a) chance of considering a move
     consider_recent: np.ndarray
     consider_settled: np.ndarray
-    home_recent: np.ndarray  # (o,) chance a considering emigrant goes home
+    home_recent: np.ndarray  # (o,) chance a considering emigrant of the start goes home
     home_settled: np.ndarray
+    home_new: np.ndarray  # (o,) the same for emigrants made during the run
     graduates_at_home: np.ndarray  # (o,) per year: graduates of home universities
     graduates_abroad: np.ndarray  # per graduate abroad: origin, weight, logit of going home
     graduates_abroad_weight: np.ndarray
@@ -117,25 +119,37 @@ def start_flows(model: MigrationModel) -> StartFlows:
         spare = np.zeros(n) if fallback is None else fallback
         return np.divide(num, den, out=spare.copy(), where=den > 0)
 
-    finishing = np.flatnonzero((pop.kind == STUDENT) & (pop.study_left == 1))
-    abroad = finishing[pop.location[finishing] != pop.origin[finishing]]
-    at_home_grads = finishing[pop.location[finishing] == pop.origin[finishing]]
+    # every student finishes once: a year's graduates are the students weighted by the chance
+    # of being in their last year (study_left is uniform over 1..duration-1 at start)
+    students = np.flatnonzero(pop.kind == STUDENT)
+    duration = p.first_degree_years + pop.doctorate[students] * p.doctorate_years
+    yearly = pop.weight[students] / np.maximum(duration - 1, 1)
+    abroad_mask = pop.location[students] != pop.origin[students]
+    abroad, at_home_grads = students[abroad_mask], students[~abroad_mask]
     go_home = np.ones(len(abroad))  # without post-study stays all come home
     if len(abroad) and p.m3_post_study_stay:
         post = choice_probabilities(model, abroad, np.ones(len(abroad)))
         go_home = post.home if p.m4_migration else np.zeros(len(abroad))
+    # emigrants made during the run live where people study and move today, not where the
+    # start's emigrants live: their chance of going home is that of the students abroad, as
+    # workers (no post-study bonus)
+    later = choice_probabilities(model, abroad, np.zeros(len(abroad))).home if len(abroad) else 0
+    num = tally(pop.origin[abroad], yearly[abroad_mask] * later, n)
+    den = tally(pop.origin[abroad], yearly[abroad_mask], n)
+    fallback = home_chance(~at_home)
     return StartFlows(
         home=stock(at_home),
         recent=stock(recent),
         settled=stock(settled),
         **consider_by_age(model, shock, o[~at_home], loc[~at_home], w[~at_home], span),
-        home_recent=home_chance(recent, home_chance(~at_home)),
-        home_settled=home_chance(settled, home_chance(~at_home)),
-        graduates_at_home=tally(pop.origin[at_home_grads], pop.weight[at_home_grads], n),
+        home_recent=home_chance(recent, fallback),
+        home_settled=home_chance(settled, fallback),
+        home_new=np.divide(num, den, out=fallback.copy(), where=den > 0),
+        graduates_at_home=tally(pop.origin[at_home_grads], yearly[~abroad_mask], n),
         graduates_abroad=pop.origin[abroad],
-        graduates_abroad_weight=pop.weight[abroad],
+        graduates_abroad_weight=yearly[abroad_mask],
         graduates_abroad_logit=logit(np.clip(go_home, 1e-16, 1 - 1e-16)),
-        graduates=tally(pop.origin[finishing], pop.weight[finishing], n),
+        graduates=tally(pop.origin[students], yearly, n),
         growth=np.maximum(model.state.growth, 0.0),
         diaspora=model.corridors.diaspora.sum(axis=1),
         network=p.network_elasticity if p.m6_diaspora else 0.0,
@@ -213,40 +227,53 @@ def project(flows: StartFlows, intercept: np.ndarray, years: int, recent_years: 
     (origin x age) cohort table, with the feedbacks of the model's own dynamics — a growing
     diaspora makes leaving cheaper (M6), and a growing skilled share lowers the skill premium
     (M8), which makes staying and returning less attractive and study less rewarding (M1).
-    Returns (home, recent, settled)."""
-    home, recent, settled = flows.home.copy(), flows.recent.copy(), flows.settled.copy()
+    Emigrants of the start and emigrants made during the run are kept apart (they return at
+    different rates). Returns (home, recent, settled) with the two kinds of emigrants summed."""
     n = len(intercept)
-    emigrants_start = recent.sum(axis=1) + settled.sum(axis=1)
+    home = flows.home.copy()
+    abroad = {  # compartment: stock, consider rate, chance of going home
+        "recent": [flows.recent.copy(), flows.consider_recent, flows.home_recent],
+        "settled": [flows.settled.copy(), flows.consider_settled, flows.home_settled],
+        "new_recent": [np.zeros_like(home), flows.consider_recent, flows.home_new],
+        "new_settled": [np.zeros_like(home), flows.consider_settled, flows.home_new],
+    }
+    settles_into = {"recent": "settled", "new_recent": "new_settled"}
+    emigrants_start = sum(stock.sum(axis=1) for stock, _, _ in abroad.values())
     size_start = np.log1p(flows.diaspora / flows.diaspora_scale)
     h_start = (home.sum(axis=1) + flows.immigrants) / flows.adults
     abroad_total = tally(flows.graduates_abroad, flows.graduates_abroad_weight, n)
     enrol_logit = logit(np.clip(flows.enrolment, 1e-6, 1 - 1e-6))
-    shift = np.zeros(n)
     for t in range(years):
-        grown = flows.diaspora + recent.sum(axis=1) + settled.sum(axis=1) - emigrants_start
-        network = flows.network * (
-            np.log1p(np.maximum(grown, 0) / flows.diaspora_scale) - size_start
+        emigrants = sum(stock.sum(axis=1) for stock, _, _ in abroad.values())
+        size = np.log1p(
+            np.maximum(flows.diaspora + emigrants - emigrants_start, 0) / flows.diaspora_scale
         )
         adults = flows.adults * (1 + flows.growth) ** t
-        h = np.maximum(home.sum(axis=1) + flows.immigrants, 1e-9) / adults
-        scarcity = np.log(h / h_start)
-        shift = network + flows.wage_response * scarcity
-        leave = leaving_chance(flows, intercept + shift)[:, None]
-        out = home * flows.consider_home * leave
-        back_recent = recent * flows.consider_recent * _shifted(flows.home_recent, -shift)
-        back_settled = settled * flows.consider_settled * _shifted(flows.home_settled, -shift)
-        home += back_recent + back_settled - out
-        settling = (recent - back_recent) / recent_years
-        recent += out - back_recent - settling
-        settled += settling - back_settled
-        for stock in (home, recent, settled):  # a year older; the oldest retire
+        scarcity = np.log(np.maximum(home.sum(axis=1) + flows.immigrants, 1e-9) / adults / h_start)
+        shift = flows.network * (size - size_start) + flows.wage_response * scarcity
+        leaving = home * flows.consider_home * leaving_chance(flows, intercept + shift)[:, None]
+        home -= leaving
+        abroad["new_recent"][0] += leaving
+        for name, (stock, consider, chance) in abroad.items():
+            back = stock * consider * _shifted(chance, -shift)
+            stock -= back
+            home += back
+            if name in settles_into:
+                settling = stock / recent_years
+                stock -= settling
+                abroad[settles_into[name]][0] += settling
+        for stock in (home, *(item[0] for item in abroad.values())):  # a year older
             stock[:, 1:] = stock[:, :-1].copy()
             stock[:, 0] = 0.0
         study = expit(enrol_logit + flows.enrolment_response * scarcity) / flows.enrolment
         cohort = (1 + flows.growth) ** t * study
         staying = graduates_staying(flows, intercept + shift)
         home[:, 0] += (flows.graduates_at_home + abroad_total - staying) * cohort
-        recent[:, 0] += staying * cohort
+        # years abroad count from leaving home, study included: graduates who stay are
+        # past their first years abroad (docs/ODD.md, M4)
+        abroad["new_settled"][0][:, 0] += staying * cohort
+    recent = abroad["recent"][0] + abroad["new_recent"][0]
+    settled = abroad["settled"][0] + abroad["new_settled"][0]
     return home, recent, settled
 
 
@@ -297,10 +324,10 @@ def calibrate_leaving(model: MigrationModel) -> StartFlows:
 
 def calibrate_start(model: MigrationModel) -> None:
     """All start intercepts, in dependency order."""
-    from simulation.mechanisms.education import calibrate_study_places
+    from simulation.mechanisms.education import calibrate_study_abroad
 
     p, s, w = model.params, model.state, model.world
-    calibrate_study_places(model, np.nan_to_num(w.column("outbound_ratio")))
+    calibrate_study_abroad(model, np.nan_to_num(w.column("outbound_ratio")))
     calibrate_destinations(model)
     flows = calibrate_leaving(model)
     leavers = (flows.home * flows.consider_home).sum(axis=1) * leaving_chance(

@@ -138,25 +138,41 @@ def study_places(model: MigrationModel, doctorate: bool) -> np.ndarray:
     return logit_probabilities(study_utility(model, doctorate))
 
 
-def calibrate_study_places(model: MigrationModel, outbound_ratio: np.ndarray) -> None:
-    """Intercepts of M2. Destination constants spread new students abroad over destinations
-    like the students abroad at start (iterative proportional fitting); then each origin's
-    abroad intercept makes its abroad share match the UIS outbound ratio."""
-    s, pop, n = model.state, model.pop, model.state.n
-    s.study_abroad_constant[:] = 0.0
-    s.study_destination_constant[:] = 0.0
-    abroad = (pop.kind == STUDENT) & (pop.location != pop.origin)
-    inbound = tally(pop.location[abroad], pop.weight[abroad], n)
-    outbound = tally(pop.origin[abroad], pop.weight[abroad], n)
+def abroad_choice(model: MigrationModel) -> np.ndarray:
+    """(origins, countries): where a new first-degree student who studies abroad goes."""
     u = study_utility(model, doctorate=False)
     np.fill_diagonal(u, -np.inf)
-    if inbound.sum() > 0:
-        target = np.maximum(inbound / inbound.sum(), 1e-9)
-        constant = np.zeros(n)
-        for _ in range(DESTINATION_ITERATIONS):
-            flow = outbound @ logit_probabilities(u + constant[None, :])
-            constant += np.log(target / np.maximum(flow / max(flow.sum(), 1e-300), 1e-300))
-        s.study_destination_constant[:] = constant - constant.max()
+    return logit_probabilities(u)
+
+
+def calibrate_study_destinations(model: MigrationModel) -> np.ndarray:
+    """Destination constants of M2: students abroad (each origin's UIS outbound students)
+    spread over destinations like the UIS inbound students (iterative proportional fitting).
+    Returns the resulting spread of students abroad (rows summing to 1)."""
+    from simulation.initial import students_in_study
+
+    s, w = model.state, model.world
+    s.study_destination_constant[:] = 0.0
+    students = students_in_study(s, model.params)
+    outbound = np.clip(np.nan_to_num(w.column("outbound_ratio")), 0.0, 20.0)
+    inbound_rate = np.clip(np.nan_to_num(w.column("inbound_rate")), 0.0, 0.95)
+    abroad = students * outbound / (1 + outbound)
+    inbound = inbound_rate / (1 - inbound_rate) * (students - abroad)  # UIS: in / (home + in)
+    if inbound.sum() <= 0 or abroad.sum() <= 0:
+        return abroad_choice(model)
+    target = np.maximum(inbound / inbound.sum(), 1e-9)
+    for _ in range(DESTINATION_ITERATIONS):
+        flow = abroad @ abroad_choice(model)
+        share = flow / max(flow.sum(), 1e-300)
+        s.study_destination_constant += np.log(target / np.maximum(share, 1e-300))
+    s.study_destination_constant -= s.study_destination_constant.max()
+    return abroad_choice(model)
+
+
+def calibrate_study_abroad(model: MigrationModel, outbound_ratio: np.ndarray) -> None:
+    """Each origin's abroad intercept: new students' abroad share is the UIS outbound ratio."""
+    s = model.state
+    s.study_abroad_constant[:] = 0.0
     u = study_utility(model, doctorate=False)
     home = np.diag(u).copy()
     np.fill_diagonal(u, -np.inf)
