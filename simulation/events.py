@@ -25,58 +25,134 @@ VISA_GROUPS: tuple[str, ...] = ("students", "skilled", "scientists")
 
 @dataclass(frozen=True)
 class EventKind:
-    """What an event kind needs and what its `value` means."""
+    """What an event kind needs, what its `value` means, and what it does: raising its lever
+    (its value; joining, for a convention) moves `outcome` (a metric) of `outcome_of` (the
+    event's countries, its partners, or the world) in the direction `direction` (+1 up,
+    -1 down). `tests/test_events.py` checks every one."""
 
     name: str
     value_meaning: str
     value_low: float
     value_high: float
+    outcome: str
+    outcome_of: str  # "countries", "partners" or "world"
+    direction: int
     needs_countries: bool = True
     uses: tuple[str, ...] = ()  # extra fields: "partners", "convention", "hazard", "group", "until"
+
+    def effect(self) -> str:
+        """The documented effect in words (for docs and messages)."""
+        moves = "raises" if self.direction > 0 else "lowers"
+        whose = {"countries": "the countries'", "partners": "the partners'", "world": "the world's"}
+        return f"{moves} {whose[self.outcome_of]} `{self.outcome}`"
 
 
 EVENT_KINDS: dict[str, EventKind] = {
     k.name: k
     for k in (
-        EventKind("join_convention", "unused (0)", 0.0, 0.0, uses=("convention",)),
+        EventKind(
+            "join_convention",
+            "unused (0)",
+            0.0,
+            0.0,
+            "brain_waste_rate",
+            "countries",
+            -1,
+            uses=("convention",),
+        ),
         EventKind(
             "bilateral_recognition",
             "extra recognition probability between countries and partners, both ways",
             0.0,
             1.0,
+            "brain_waste_rate",
+            "countries",
+            -1,
             uses=("partners",),
         ),
-        EventKind("quality_assurance", "new quality-assurance level (0-1)", 0.0, 1.0),
+        EventKind(
+            "quality_assurance",
+            "new quality-assurance level (0-1)",
+            0.0,
+            1.0,
+            "brain_waste_rate",
+            "countries",
+            -1,
+        ),
         EventKind(
             "ict_investment",
             "ICT level (internet share, 0-1) reached by `until` (at once without it)",
             0.0,
             1.0,
+            "knowledge_transfer",
+            "countries",
+            1,
             uses=("until",),
         ),
-        EventKind("diaspora_engagement", "new engagement of the countries' diasporas", 0.0, 1.0),
+        EventKind(
+            "diaspora_engagement",
+            "new engagement of the countries' diasporas",
+            0.0,
+            1.0,
+            "knowledge_transfer",
+            "countries",
+            1,
+        ),
         EventKind(
             "return_incentive",
             "extra utility (log-wage units) of returning to these countries",
             0.0,
             5.0,
+            "returns",
+            "countries",
+            1,
         ),
         EventKind(
             "visa_facilitation",
             "new visa openness (0-1) of these destinations for the group",
             0.0,
             1.0,
+            "students_inbound",
+            "countries",
+            1,
             uses=("group",),
         ),
-        EventKind("integration_policy", "new social openness to migrants (0-1)", 0.0, 1.0),
-        EventKind("education_seats", "multiplier of tertiary seats", 0.0, 10.0),
-        EventKind("education_quality", "change of education quality (capped to 0-1)", -1.0, 1.0),
+        EventKind(
+            "integration_policy",
+            "new social openness to migrants (0-1); low openness pushes migrants home or on",
+            0.0,
+            1.0,
+            "returns",
+            "world",
+            -1,
+        ),
+        EventKind(
+            "education_seats",
+            "multiplier of tertiary seats",
+            0.0,
+            10.0,
+            "new_students",
+            "countries",
+            1,
+        ),
+        EventKind(
+            "education_quality",
+            "change of education quality (capped to 0-1)",
+            -1.0,
+            1.0,
+            "students_outbound",
+            "countries",
+            -1,
+        ),
         EventKind(
             "ethical_recruitment",
             "share of recruitment from shortage countries (partners, or origins with a "
-            "tertiary share under 10%) that these destinations forgo",
+            "tertiary share under `shortage_share`) that these destinations forgo",
             0.0,
             1.0,
+            "emigrations",
+            "partners",
+            -1,
             uses=("partners",),
         ),
         EventKind(
@@ -84,17 +160,39 @@ EVENT_KINDS: dict[str, EventKind] = {
             "yearly growth of hazard probabilities from now on (all countries if none named)",
             -0.05,
             0.1,
+            "env_displaced",
+            "world",
+            1,
             needs_countries=False,
         ),
-        EventKind("adaptation", "new adaptation level (0-1)", 0.0, 1.0),
+        EventKind(
+            "adaptation",
+            "new adaptation level (0-1)",
+            0.0,
+            1.0,
+            "env_displaced",
+            "countries",
+            -1,
+        ),
         EventKind(
             "shock",
             "severity: share of residents displaced by a one-off event this year",
             0.0,
             1.0,
+            "env_displaced",
+            "countries",
+            1,
             uses=("hazard",),
         ),
-        EventKind("remittance_cost", "new cost of sending remittances (share, 0-1)", 0.0, 1.0),
+        EventKind(
+            "remittance_cost",
+            "new cost of sending remittances (share, 0-1)",
+            0.0,
+            1.0,
+            "remittances",
+            "countries",
+            -1,
+        ),
     )
 }
 

@@ -90,7 +90,7 @@ class StartFlows:
 def _by_origin_and_age(origin, age_bin, weight, value, shape) -> np.ndarray:
     key = origin * shape[1] + age_bin
     total = np.bincount(key, weight * value, minlength=shape[0] * shape[1])
-    return total.reshape(shape)
+    return total.reshape(shape).astype(float)
 
 
 def start_flows(model: MigrationModel) -> StartFlows:
