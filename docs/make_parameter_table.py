@@ -1,6 +1,8 @@
-"""Regenerate the tables in docs/ODD.md from the code, so the ODD stays in step with it.
+"""Regenerate the tables in docs/ODD.md and scenarios/README.md from the code, so they stay in
+step with it.
 
-Three blocks of docs/ODD.md are generated, each between a pair of HTML comment markers:
+Three kinds of block are generated, each between a pair of HTML comment markers (docs/ODD.md
+has all three, scenarios/README.md the parameters and the events):
 
 - ``<!-- PARAMETERS:BEGIN -->`` ... ``<!-- PARAMETERS:END -->``: the parameter table, from
   ``simulation.parameter_table()``;
@@ -12,7 +14,7 @@ Three blocks of docs/ODD.md are generated, each between a pair of HTML comment m
 Usage (from the project root):
 
     .venv/bin/python docs/make_parameter_table.py          # rewrite the blocks in place
-    .venv/bin/python docs/make_parameter_table.py --check  # exit 1 if the doc is out of date
+    .venv/bin/python docs/make_parameter_table.py --check  # exit 1 if a doc is out of date
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "ODD.md"
+SCENARIOS_README = ROOT / "scenarios" / "README.md"
 SCRIPT = "docs/make_parameter_table.py"
 
 # Where each outcome's definition comes from. Names missing here are plain model quantities.
@@ -151,38 +154,51 @@ BLOCKS: dict[str, Callable[[], str]] = {
 }
 
 
-def render(text: str) -> str:
-    """The document with every generated block rewritten from the code."""
-    for name, build in BLOCKS.items():
+# Which generated blocks each document holds (each exactly once).
+DOCS: dict[Path, tuple[str, ...]] = {
+    DOC: ("PARAMETERS", "METRICS", "EVENTS"),
+    SCENARIOS_README: ("PARAMETERS", "EVENTS"),
+}
+
+
+def render(text: str, names: tuple[str, ...] = tuple(BLOCKS), doc: Path = DOC) -> str:
+    """The document with its generated blocks (`names`) rewritten from the code."""
+    for name in names:
         begin, end = f"<!-- {name}:BEGIN -->", f"<!-- {name}:END -->"
         pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
         if len(pattern.findall(text)) != 1:
-            raise SystemExit(f"{DOC}: expected exactly one {begin} ... {end} block")
-        block = f"{begin}\n{build()}\n{end}"
+            raise SystemExit(f"{doc}: expected exactly one {begin} ... {end} block")
+        block = f"{begin}\n{BLOCKS[name]()}\n{end}"
         text = pattern.sub(lambda _m, block=block: block, text)
     return text
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if a document is out of date")
     parser.add_argument(
-        "--check", action="store_true", help="exit 1 if the document is out of date"
+        "--doc",
+        type=Path,
+        action="append",
+        help="only this document (repeatable; default: docs/ODD.md and scenarios/README.md)",
     )
-    parser.add_argument("--doc", type=Path, default=DOC, help="document to update (docs/ODD.md)")
     args = parser.parse_args(argv)
-    current = args.doc.read_text(encoding="utf-8")
-    wanted = render(current)
-    if args.check:
-        if wanted != current:
-            print(f"{args.doc} is out of date; run: python {SCRIPT}", file=sys.stderr)
-            return 1
-        return 0
-    if wanted != current:
-        args.doc.write_text(wanted, encoding="utf-8")
-        print(f"updated {args.doc}")
-    else:
-        print(f"{args.doc} already up to date")
-    return 0
+    stale = 0
+    for doc in [d.resolve() for d in args.doc or DOCS]:
+        current = doc.read_text(encoding="utf-8")
+        # another document (e.g. a copy): the blocks it has
+        names = DOCS.get(doc) or tuple(n for n in BLOCKS if f"<!-- {n}:BEGIN -->" in current)
+        wanted = render(current, names, doc)
+        if wanted == current:
+            if not args.check:
+                print(f"{doc} already up to date")
+        elif args.check:
+            print(f"{doc} is out of date; run: python {SCRIPT}", file=sys.stderr)
+            stale += 1
+        else:
+            doc.write_text(wanted, encoding="utf-8")
+            print(f"updated {doc}")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":
