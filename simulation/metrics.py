@@ -204,7 +204,7 @@ METRICS: dict[str, MetricSpec] = {
         ),
         _M(
             "net_brain_gain",
-            "share",
+            "share difference",
             "human_capital - human_capital_no_migration; > 0 is a brain gain (Beine, Docquier & "
             "Rapoport).",
             "mean",
