@@ -89,7 +89,8 @@ def test_list_prints_scenarios_parameters_and_metrics_from_the_code(capsys):
         if row["type"] == "bool":
             assert cells[2:] == ["true/false", str(row["default"]).lower()]
         else:
-            assert cells[2] == f"{row['low']:g} to {row['high']:g}", row["name"]
+            low, high = (float(x) for x in cells[2].split(" to "))
+            assert (low, high) == (row["low"], row["high"]), row["name"]
             assert float(cells[3]) == row["default"], row["name"]
     for metric in METRICS.values():
         assert _row(out, metric.name)[1:] == [metric.unit]
