@@ -1,40 +1,42 @@
 """The `braingain` command: run scenario batches, compare what-ifs, and the main job.
 
-Bad input (scenario files, options, an output folder holding other results) ends with one
-message on stderr and exit status 2, never a traceback. Exit 1 means the batch finished but some
-runs failed (listed, with tracebacks in the ledger); 130 means interrupted (rerun to resume).
+Bad input (scenario files, options, an output folder that is unusable or holds other results)
+ends with one message on stderr and exit status 2, never a traceback. Exit 1 means the batch
+finished but some or all runs failed (listed, with tracebacks in the ledger); 130 means
+interrupted (rerun to resume).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
 import sys
 import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from experiments.errors import UserError
+from experiments.errors import BatchFailedError, UserError
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-REPO = Path(__file__).resolve().parents[1]
-SCENARIOS = REPO / "scenarios"
 MAIN_WHAT_IFS = ("global_convention", "ict_leapfrog")
+LIST_KINDS = ("scenarios", "parameters", "metrics")  # what `braingain list` can show
 
 DESCRIPTION = """\
 braingain: agent-based simulation of skilled migration, brain drain and brain gain.
 
-Scenarios are TOML files (see scenarios/README.md). Every run is one (scenario, replication);
-replication r uses the seed SeedSequence(seed, spawn_key=(r,)), so results do not depend on the
-number of workers, their order, or resuming, and replication r of every scenario shares random
-numbers with replication r of the others (paired comparisons).
+Scenarios are TOML files (see scenarios/README.md); instead of a path you may name a shipped
+scenario (`braingain list` shows them, e.g. `braingain run climate_stress`). Every run is one
+(scenario, replication); replication r uses the seed SeedSequence(seed, spawn_key=(r,)), so
+results do not depend on the number of workers, their order, or resuming, and replication r of
+every scenario shares random numbers with replication r of the others (paired comparisons).
 
 Results go to an output folder: manifest.json, ledger.jsonl, chunks/, metrics.parquet and
 summary.csv (plus comparison.csv and figures/ for compare). Rerunning the same command in the
 same folder resumes: finished runs are kept, the rest run.
 
-exit status: 0 ok; 1 some runs failed (see the ledger); 2 bad input; 130 interrupted."""
+exit status: 0 ok; 1 some or all runs failed (see the ledger); 2 bad input; 130 interrupted."""
 
 
 # --- option types (argparse turns their ValueErrors into exit-2 messages) -----------------------
@@ -145,11 +147,27 @@ def _execution_options(parser: argparse.ArgumentParser, replications_help: str) 
     )
 
 
+def package_version() -> str:
+    try:
+        return importlib.metadata.version("braingain")
+    except importlib.metadata.PackageNotFoundError:  # a checkout on sys.path, not installed
+        return "unknown (not installed)"
+
+
+SCENARIO_FILES_HELP = "scenario files, or names of shipped scenarios (braingain list)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="braingain",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"braingain {package_version()}",
+        help="print the version of braingain and exit",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -161,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         "DIR/summary.csv (per scenario, area and year: mean and 95%% t-interval over "
         "replications, for countries, regions and the world).",
     )
-    run.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml", help="scenario files")
+    run.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml", help=SCENARIO_FILES_HELP)
     _execution_options(run, "replications per scenario (default: each scenario's own)")
     run.set_defaults(func=cmd_run)
 
@@ -174,8 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
         "t-interval; and DIR/figures/*.png of the headline metrics over time with 95%% bands. "
         "Also writes metrics.parquet and summary.csv as `run` does.",
     )
-    compare.add_argument("base", metavar="BASE.toml", help="the baseline scenario")
-    compare.add_argument("alternatives", nargs="+", metavar="ALT.toml", help="what-if scenarios")
+    compare.add_argument(
+        "base", metavar="BASE.toml", help="the baseline scenario (a file or a shipped name)"
+    )
+    compare.add_argument(
+        "alternatives", nargs="+", metavar="ALT.toml", help="what-if scenarios (files or names)"
+    )
     _execution_options(compare, "paired replications (default: the baseline's)")
     compare.add_argument(
         "--years",
@@ -188,9 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     main = commands.add_parser(
         "main",
         help="the main job: baseline vs global_convention and ict_leapfrog",
-        description="Compare scenarios/baseline.toml with global_convention.toml and "
-        "ict_leapfrog.toml on the default world, then print the baseline's regions at the last "
-        "year and which regions gain or lose under each what-if (`make run`). Results go to "
+        description="Compare the shipped scenarios baseline.toml, global_convention.toml and "
+        "ict_leapfrog.toml (scenarios/ in the repository) on the default world, then print the "
+        "baseline's regions at the last year and which regions gain or lose under each what-if "
+        "(`make run`). Results go to "
         "results/main; a rerun reuses finished runs, and starts afresh if the model code or the "
         "scenarios changed.",
     )
@@ -210,8 +233,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read, merge (`extends`) and validate scenario files; print what each "
         "would run.",
     )
-    check.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml", help="scenario files")
+    check.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml", help=SCENARIO_FILES_HELP)
     check.set_defaults(func=cmd_check)
+
+    listing = commands.add_parser(
+        "list",
+        help="list the shipped scenarios, the parameters and the metrics",
+        description="Print the shipped scenarios (name and description; a name can stand for "
+        "its file in run, compare and check), the model's parameters (name, unit, allowed "
+        "range, default; set them with --set NAME=VALUE or [parameters] in a scenario file) "
+        "and its metrics (name, unit; the columns of metrics.parquet). With one or more of "
+        "--scenarios, --parameters, --metrics: only those.",
+    )
+    for kind in LIST_KINDS:
+        listing.add_argument(f"--{kind}", action="store_true", help=f"list the {kind}")
+    listing.set_defaults(func=cmd_list)
     return parser
 
 
@@ -254,13 +290,11 @@ def _prepare(scenarios: list[Any], args: argparse.Namespace, paired: bool) -> li
     ]
 
 
-def _execute(batch: Any, out: Path, args: argparse.Namespace) -> Any:
-    from experiments.runner import run_batch
-
-    result = run_batch(batch, out, _options(args))
+def _report(result: Any) -> None:
+    """How many runs finished, and the first failures (tracebacks stay in the ledger)."""
     reused = f", {result.skipped} reused from earlier sessions" if result.skipped else ""
     print(
-        f"{result.total} runs in {out}: {result.done} done{reused}, {len(result.failed)} "
+        f"{result.total} runs in {result.out}: {result.done} done{reused}, {len(result.failed)} "
         f"failed ({result.wall_seconds:.1f} s)"
     )
     for record in result.failed[:5]:
@@ -269,7 +303,20 @@ def _execute(batch: Any, out: Path, args: argparse.Namespace) -> Any:
     if len(result.failed) > 5:
         print(f"  ... and {len(result.failed) - 5} more")
     if result.failed:
-        print(f"  tracebacks: {out / 'ledger.jsonl'}")
+        print(f"  tracebacks: {result.out / 'ledger.jsonl'}")
+
+
+def _scenario_paths(names: Sequence[str | Path]) -> list[Path]:
+    from experiments.shipped import scenario_path
+
+    return [scenario_path(name) for name in names]
+
+
+def _execute(batch: Any, out: Path, args: argparse.Namespace) -> Any:
+    from experiments.runner import run_batch
+
+    result = run_batch(batch, out, _options(args))  # raises BatchFailedError if none finished
+    _report(result)
     if result.interrupted:
         print(
             f"interrupted: rerun the same command to resume ({result.done} of {result.total} "
@@ -288,7 +335,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from experiments.scenario import load_scenarios
     from experiments.summary import write_summary
 
-    scenarios = _prepare(load_scenarios(args.scenarios), args, paired=False)
+    scenarios = _prepare(load_scenarios(_scenario_paths(args.scenarios)), args, paired=False)
     batch = make_batch(scenarios, _task(args.task))
     out = args.out or _default_out("", [s.name for s in batch.scenarios])
     result = _execute(batch, out, args)
@@ -312,7 +359,7 @@ def _compare(paths: list[Path | str], args: argparse.Namespace, out: Path | None
     from experiments.scenario import load_scenarios
     from experiments.summary import write_summary
 
-    loaded = load_scenarios(paths)
+    loaded = load_scenarios(_scenario_paths(paths))
     check_pairable(loaded[0], loaded[1:])
     scenarios = _prepare(loaded, args, paired=True)
     for before, after in zip(loaded[1:], scenarios[1:], strict=True):
@@ -351,10 +398,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_FAILED_RUNS if result.failed else EXIT_OK
 
 
+def _check_agents(agents: int) -> None:
+    """--agents against the parameter table, so that the message names the option typed."""
+    from simulation import ParameterError, Params
+
+    try:
+        Params(agents_per_country=agents)
+    except ParameterError as exc:
+        raise UserError(f"--agents {agents}: {exc}") from None
+
+
 def cmd_main(args: argparse.Namespace) -> int:
     from braingain.report import print_baseline, print_differences
+    from experiments.shipped import shipped_folder
 
-    files = [SCENARIOS / f"{name}.toml" for name in ("baseline", *MAIN_WHAT_IFS)]
+    _check_agents(args.agents)
+    files = [shipped_folder() / f"{name}.toml" for name in ("baseline", *MAIN_WHAT_IFS)]
     args.replications = args.replications or args.replications_default
     args.sets = [("agents_per_country", args.agents), *args.sets]
     done = _compare(files, args, args.out or Path("results") / "main")
@@ -362,19 +421,28 @@ def cmd_main(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     batch, comparison, result = done
     print_baseline(comparison, batch)
-    print_differences(comparison, batch, metrics=("net_brain_gain", "human_capital"))
+    last = int(comparison.table["year"].max())
+    print_differences(comparison, batch, metrics=("net_brain_gain", "human_capital"), years=[last])
     return EXIT_FAILED_RUNS if result.failed else EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from experiments.scenario import load_scenarios
 
-    for s in load_scenarios(args.scenarios):
+    for s in load_scenarios(_scenario_paths(args.scenarios)):
         print(
             f"{s.name}: world {s.world_ref}, {s.start_year + 1}..{s.last_year}, "
             f"{s.replications} replications, seed {s.seed}, {len(s.overrides)} parameter "
             f"overrides, {len(s.events)} events"
         )
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from braingain.listing import print_listing
+
+    chosen = [kind for kind in LIST_KINDS if getattr(args, kind)]
+    print_listing(chosen or list(LIST_KINDS))
     return EXIT_OK
 
 
@@ -394,6 +462,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"braingain: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BatchFailedError as exc:
+        _report(exc.result)
+        print(f"braingain: {exc}", file=sys.stderr)
+        return EXIT_FAILED_RUNS
     except KeyboardInterrupt:
         print("braingain: interrupted; rerun the same command to resume", file=sys.stderr)
         return EXIT_INTERRUPTED

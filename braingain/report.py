@@ -1,4 +1,8 @@
-"""Short console tables of a comparison: the baseline's regions and who gains or loses."""
+"""Short console tables of a comparison: the baseline's regions and who gains or loses.
+
+Units follow experiments.units, as the figures do: shares in percent, differences of shares in
+percentage points (pp), other metrics in their own unit, each column saying which.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from rich.table import Table
 from experiments.areas import AREA_NAMES, WORLD_CODE
 from experiments.batch import Batch
 from experiments.compare import Comparison
+from experiments.units import PERCENT, POINTS, Display, display
 
 HEADLINE = ("skilled_emigration_rate", "human_capital", "net_brain_gain")
 VERDICT = {
@@ -30,19 +35,31 @@ def _order(areas: Sequence[str]) -> list[str]:
     return regions + ([WORLD_CODE] if WORLD_CODE in areas else [])
 
 
-def _pct(value: float) -> str:
-    return "n/a" if not np.isfinite(value) else f"{100 * value:.1f}%"
+def _number(value: float, label: str) -> str:
+    """A shown value (already scaled): percent as 12.3%, points signed, others 4 digits."""
+    if not np.isfinite(value):
+        return "n/a"
+    if label == PERCENT:
+        return f"{value:.1f}%"
+    if label == POINTS:
+        return f"{value:+.2f}"
+    return f"{value:.4g}"
 
 
-def _pp(value: float) -> str:
-    return "n/a" if not np.isfinite(value) else f"{100 * value:+.2f}"
-
-
-def _cell(mean: float, low: float, high: float, unit: str) -> str:
-    fmt = _pct if unit == "%" else _pp
+def _cell(mean: float, low: float, high: float, shown: Display, difference: bool) -> str:
+    """mean [low, high] in the metric's display unit."""
+    label = shown.difference if difference else shown.level
+    mean, low, high = (shown.scale * v for v in (mean, low, high))
     if not (np.isfinite(low) and np.isfinite(high)):
-        return fmt(mean)
-    return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"
+        return _number(mean, label)
+    return f"{_number(mean, label)} [{_number(low, label)}, {_number(high, label)}]"
+
+
+def _header(metric: str, difference: bool) -> str:
+    shown = display(metric)
+    unit = Display.short(shown.difference if difference else shown.level)
+    name = metric.replace("_", " ")
+    return f"Δ {name} ({unit})" if difference else f"{name} ({unit})"
 
 
 def print_baseline(comparison: Comparison, batch: Batch) -> None:
@@ -57,7 +74,7 @@ def print_baseline(comparison: Comparison, batch: Batch) -> None:
     )
     table.add_column("region")
     for metric in HEADLINE:
-        table.add_column(metric.replace("_", " "), justify="right")
+        table.add_column(_header(metric, difference=False), justify="right")
     for area in _order(list(cells["area"].unique())):
         row = cells[cells["area"] == area].set_index("metric")
         values = []
@@ -66,14 +83,13 @@ def print_baseline(comparison: Comparison, batch: Batch) -> None:
                 values.append("n/a")
                 continue
             r = row.loc[metric]
-            unit = "pp" if metric == "net_brain_gain" else "%"
-            values.append(_cell(r["mean"], r["ci_low"], r["ci_high"], unit))
+            values.append(_cell(r["mean"], r["ci_low"], r["ci_high"], display(metric), False))
         table.add_row(AREA_NAMES.get(area, area), *values)
     console = _console()
     console.print(table)
     console.print(
-        "net brain gain: human capital with migration minus without (same seeds), in "
-        "percentage points; > 0 is a brain gain.\n"
+        "shares in percent (%), differences of shares in percentage points (pp). net brain "
+        "gain: human capital with migration minus without (same seeds); > 0 is a brain gain.\n"
     )
 
 
@@ -81,24 +97,33 @@ def print_differences(
     comparison: Comparison,
     batch: Batch,
     metrics: Sequence[str] = ("net_brain_gain", "human_capital"),
+    years: Sequence[int] | None = None,
 ) -> None:
-    """Per what-if: ALT - BASE per region at the last compared year, with gain/loss marks."""
+    """Per what-if and year (default: every year compared): ALT - BASE per region, with
+    gain/loss marks."""
     table_all = comparison.table
     broad = table_all[table_all["level"].isin(["region", "world"])]
+    if years is not None:
+        broad = broad[broad["year"].isin(list(years))]
     if broad.empty:
         return
-    year = int(broad["year"].max())
     console = _console()
-    for alternative, part in broad[broad["year"] == year].groupby("alternative", sort=False):
+    cells = [
+        (alternative, year)
+        for alternative in broad["alternative"].unique()  # command order
+        for year in sorted(broad.loc[broad["alternative"] == alternative, "year"].unique())
+    ]
+    for alternative, year in cells:
+        part = broad[(broad["alternative"] == alternative) & (broad["year"] == year)]
         pairs = int(part["pairs"].max())
         table = Table(
-            title=f"{alternative} - {batch.scenarios[0].name} in {year} (percentage points, "
-            f"mean [95% CI] of {pairs} paired replications)",
+            title=f"{alternative} - {batch.scenarios[0].name} in {year} (mean [95% CI] of "
+            f"{pairs} paired replications)",
             title_justify="left",
         )
         table.add_column("region")
         for metric in metrics:
-            table.add_column(f"Δ {metric.replace('_', ' ')}", justify="right")
+            table.add_column(_header(metric, difference=True), justify="right")
             table.add_column("", justify="left")
         for area in _order(list(part["area"].unique())):
             row = part[part["area"] == area].set_index("metric")
@@ -110,9 +135,11 @@ def print_differences(
                 r = row.loc[metric]
                 word, colour = VERDICT[r["change"]]
                 values += [
-                    _cell(r["difference"], r["ci_low"], r["ci_high"], "pp"),
+                    _cell(r["difference"], r["ci_low"], r["ci_high"], display(metric), True),
                     f"[{colour}]{word}[/{colour}]",
                 ]
             table.add_row(AREA_NAMES.get(area, area), *values)
         console.print(table)
-    console.print("gain / loss: the 95% CI excludes 0; no clear change: it spans 0.\n")
+    console.print(
+        "pp: percentage points. gain / loss: the 95% CI excludes 0; no clear change: it spans 0.\n"
+    )

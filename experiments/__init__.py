@@ -1,6 +1,7 @@
 """Scenarios, the batch runner, the result store and comparisons (issue 3).
 
 - `scenario`: TOML scenario files -> validated `Scenario` (pydantic; `extends`; clear errors)
+- `shipped`: the scenario files installed with braingain (importlib.resources), by name
 - `seeds`: the seed of a run from (root seed, replication) alone
 - `batch`: scenarios x replications and the task that runs one of them
 - `worker`: what a worker process does with a chunk of runs
@@ -8,6 +9,7 @@
 - `runner`: chunking, failures, retries, resume, Ctrl-C, progress (`progress`)
 - `store`: manifest, ledger, chunk files and metrics.parquet of an output folder
 - `areas`, `stats`, `summary`, `compare`, `figures`: summary.csv, comparison.csv and PNGs
+- `units`: how a metric is shown (shares in percent, their differences in points)
 - `provenance`: versions, git commit and the model-code fingerprint for manifests
 - `testing`: stand-in tasks (raise, die, sleep, busy work) for tests and the benchmark
 """

@@ -7,6 +7,7 @@ settings, or runs made by different model code: mixing those would make metrics.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,11 @@ from typing import Any
 from experiments.batch import Batch, manifest_entry
 from experiments.errors import UserError
 from experiments.provenance import git_state, task_name, versions
+from experiments.scenario import Scenario
 from experiments.store import Store
 
 MANIFEST_FORMAT = 1
+MAX_SHOWN_CHANGES = 5
 
 
 def now() -> str:
@@ -34,6 +37,7 @@ class StaleResultsError(UserError):
 def open_store(store: Store, batch: Batch, code: str, overwrite: bool) -> dict[str, Any]:
     """Check that the folder holds nothing or results this batch may build on; returns the
     existing manifest ({} for a new folder)."""
+    store.check_writable()
     if overwrite:
         store.clear()
     existing = store.read_manifest()
@@ -49,21 +53,66 @@ def open_store(store: Store, batch: Batch, code: str, overwrite: bool) -> dict[s
     if existing.get("code_fingerprint") != code:
         raise StaleResultsError(
             store.out,
-            f"made by different model code (fingerprint {existing.get('code_fingerprint')}, "
-            f"now {code})",
+            "made by other model code (model code changed: fingerprint "
+            f"{existing.get('code_fingerprint')} -> {code})",
         )
     if existing.get("task") != task_name(batch.task):
-        raise StaleResultsError(store.out, f"of another task ({existing.get('task')})")
+        raise StaleResultsError(
+            store.out, f"of another task (task: {existing.get('task')} -> {task_name(batch.task)})"
+        )
     known = {s["name"]: s for s in existing.get("scenarios", [])}
     for scenario in batch.scenarios:
         old = known.get(scenario.name)
         if old and old.get("fingerprint") != scenario.fingerprint():
+            changes = scenario_changes(old, scenario)
+            shown = "; ".join(changes[:MAX_SHOWN_CHANGES]) or (
+                "world, years, seed, parameters or events changed"
+            )
+            if len(changes) > MAX_SHOWN_CHANGES:
+                shown += f"; and {len(changes) - MAX_SHOWN_CHANGES} more"
             raise StaleResultsError(
-                store.out,
-                f"of a different scenario named '{scenario.name}' (world, years, seed, "
-                "parameters or events changed)",
+                store.out, f"of a different scenario named '{scenario.name}' ({shown})"
             )
     return existing
+
+
+def _plain(value: Any) -> Any:
+    """JSON-shaped (tuples as lists), as the manifest stores it, so values compare equal."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def _show(value: Any) -> str:
+    return "(unset)" if value is None else value if isinstance(value, str) else json.dumps(value)
+
+
+def scenario_changes(old: dict[str, Any], scenario: Scenario) -> list[str]:
+    """What differs between a scenario recorded in a manifest and the one asked for now, e.g.
+    `parameter recognition_base: 0.3 -> 0.5` or `years: 30 -> 20`."""
+    new = _plain(scenario.definition())
+    changes = [
+        f"{key}: {_show(old.get(key))} -> {_show(new[key])}"
+        for key in ("world", "years", "seed")
+        if _plain(old.get(key)) != new[key]
+    ]
+    before, after = _plain(old.get("parameters") or {}), new["parameters"]
+    changes += [
+        f"parameter {name}: {_show(before.get(name))} -> {_show(after.get(name))}"
+        for name in sorted(set(before) | set(after))
+        if before.get(name) != after.get(name)
+    ]
+    old_events = [
+        {k: v for k, v in e.items() if k != "label"} for e in _plain(old.get("events") or [])
+    ]
+    if len(old_events) != len(new["events"]):
+        changes.append(f"events: {len(old_events)} -> {len(new['events'])}")
+    else:
+        for i, (a, b) in enumerate(zip(old_events, new["events"], strict=True)):
+            changes += [
+                f"events[{i}].{field}: {_show(a.get(field))} -> {_show(b.get(field))}"
+                for field in sorted(set(a) | set(b))
+                if a.get(field) != b.get(field)
+            ]
+    return changes
 
 
 def new_session(

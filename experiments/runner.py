@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import math
+import multiprocessing as mp
 import signal
 import sys
 import threading
@@ -30,6 +31,7 @@ import pyarrow.parquet as pq
 
 from experiments.batch import Batch
 from experiments.engines import DaskEngine, LocalEngine, make_engine
+from experiments.errors import MAIN_GUARD_HINT, BatchFailedError
 from experiments.manifest import StaleResultsError, finish_session, new_session, open_store
 from experiments.progress import Reporter
 from experiments.provenance import code_fingerprint
@@ -65,13 +67,27 @@ class BatchResult:
     metrics_path: Path | None
 
 
+def _refuse_while_bootstrapping() -> None:
+    """A worker started by forkserver/spawn re-imports the caller's script; if that script
+    starts a batch at import time, say so in the worker instead of a multiprocessing riddle."""
+    if getattr(mp.current_process(), "_inheriting", False):
+        raise RuntimeError(
+            f"run_batch called while a worker process imports its script: {MAIN_GUARD_HINT}"
+        )
+
+
 def run_batch(
     batch: Batch,
     out: str | Path,
     options: RunnerOptions | None = None,
     engine: LocalEngine | DaskEngine | None = None,
 ) -> BatchResult:
-    """Run every unfinished run of the batch into `out`, then write metrics.parquet."""
+    """Run every unfinished run of the batch into `out`, then write metrics.parquet.
+
+    Runs that fail are listed in the result (`failed`); if every run failed, raises
+    BatchFailedError rather than return empty tables. Bad input (the folder) raises UserError.
+    """
+    _refuse_while_bootstrapping()
     options = options or RunnerOptions()
     started = time.perf_counter()
     store = Store(out)
@@ -119,13 +135,13 @@ def run_batch(
     failed = [records[k] for k in keys if k in records and records[k].status == "failed"]
     done = sum(1 for k in keys if k in records and records[k].status == "done")
     metrics = None
-    if not interrupted:
+    if not interrupted and (done or not keys):  # none done: BatchFailedError below
         metrics = store.finalize(keys, records)
     status = (
         "interrupted" if interrupted else ("complete" if not failed else "complete with failures")
     )
     finish_session(store, manifest, status, time.perf_counter() - started, run.counts())
-    return BatchResult(
+    result = BatchResult(
         out=store.out,
         total=len(keys),
         done=done,
@@ -136,6 +152,9 @@ def run_batch(
         interrupted=interrupted,
         metrics_path=metrics,
     )
+    if keys and not interrupted and done == 0:
+        raise BatchFailedError(result)
+    return result
 
 
 def _preload(batch: Batch) -> tuple[str, ...]:

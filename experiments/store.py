@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from experiments.errors import UserError
 from experiments.worker import KEY_COLUMNS, ChunkResult
 
 MANIFEST = "manifest.json"
@@ -117,6 +118,23 @@ class Store:
         self._last_chunk: int | None = None
 
     # --- opening ---------------------------------------------------------------------------
+    def check_writable(self) -> None:
+        """Refuse, with one line naming the folder, an output folder that cannot hold results
+        (a file, under a file, not writable, a read-only filesystem), before anything runs."""
+        allowed = "allowed: a folder this user can create or write in (--out)"
+        if self.out.exists() and not self.out.is_dir():
+            raise UserError(f"output folder {self.out}: is a file, not a folder; {allowed}")
+        probe = _tmp_name(self.out / "write-probe")
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+            os.unlink(probe)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise UserError(
+                f"output folder {self.out}: cannot write there ({reason}); {allowed}"
+            ) from None
+
     def prepare(self) -> None:
         """Create the folder and drop a torn last ledger line left by a crash mid-write."""
         self.chunks.mkdir(parents=True, exist_ok=True)

@@ -61,6 +61,11 @@ def flaky_task(
     return (inner or fake_task)(world, params, years, seed, events)
 
 
+def failing_task(world: Any, params: Any, years: int, seed: Any, events: Any = ()) -> pd.DataFrame:
+    """Always raises: a batch in which every run fails."""
+    raise RuntimeError(f"injected failure in every run (replication {seed.spawn_key[-1]})")
+
+
 def busy_task(
     world: Any, params: Any, years: int, seed: Any, events: Any = (), *, iterations: int = 0
 ) -> pd.DataFrame:

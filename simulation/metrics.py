@@ -152,7 +152,7 @@ METRICS: dict[str, MetricSpec] = {
         ),
         _difference(
             "immigration_effect",
-            "share",
+            "share difference",
             "human_capital - native_human_capital: how much immigrants raise (or lower) the "
             "tertiary share of residents.",
             "human_capital",
@@ -247,7 +247,7 @@ METRICS: dict[str, MetricSpec] = {
         ),
         _difference(
             "net_brain_gain",
-            "share",
+            "share difference",
             "human_capital - human_capital_no_emigration; > 0 is a brain gain.",
             "human_capital",
             "human_capital_no_emigration",

@@ -1,0 +1,68 @@
+"""`braingain list`: what a new user can run, set and read, straight from the code's tables.
+
+Plain aligned text (no wrapping, one row per line), so that it reads in a terminal and greps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def _number(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as written in TOML and --set
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _columns(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return [
+        "  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+
+
+def scenario_lines() -> list[str]:
+    from experiments.shipped import shipped_folder, shipped_scenarios
+
+    rows = [(s.name, s.description) for s in shipped_scenarios()]
+    return [
+        f"scenarios shipped in {shipped_folder()} (give a name or a path to run, compare, check):",
+        *_columns(rows, ("name", "description")),
+    ]
+
+
+def parameter_lines() -> list[str]:
+    from simulation import parameter_table
+
+    rows = []
+    for row in parameter_table():
+        if row["type"] == "bool":
+            allowed = "true/false"
+        else:
+            allowed = f"{_number(row['low'])} to {_number(row['high'])}"
+        rows.append((row["name"], row["unit"], allowed, _number(row["default"])))
+    return [
+        "parameters (set with --set NAME=VALUE or under [parameters] in a scenario file):",
+        *_columns(rows, ("name", "unit", "range", "default")),
+    ]
+
+
+def metric_lines() -> list[str]:
+    from simulation import METRICS
+
+    rows = [(m.name, m.unit) for m in METRICS.values()]
+    return [
+        "metrics (columns of metrics.parquet, per scenario, replication, year and country):",
+        *_columns(rows, ("name", "unit")),
+    ]
+
+
+SECTIONS = {"scenarios": scenario_lines, "parameters": parameter_lines, "metrics": metric_lines}
+
+
+def print_listing(kinds: Sequence[str]) -> None:
+    """Print the chosen sections, in the order given, separated by a blank line."""
+    print("\n\n".join("\n".join(SECTIONS[kind]()) for kind in kinds))
