@@ -16,11 +16,15 @@ Groups per origin o (docs/ODD.md §3.1):
   abroad study where M2's choice sends new students (its destination constants fitted to the
   UIS inbound students), so start and flows agree.
 
-`agents_per_country` agents share an origin's groups in proportion to their size. Corridors too
-small for an agent are merged into the origin's largest corridor of the same kind (IAB
-destination or not; students abroad), so each origin's totals by kind hold exactly; then every
-group gets enough agents that none stands for more than `agent_weight_cap` of the adults of its
-origin or of the country it lives in. Agents of a group share its weight.
+`agents_per_country` agents share an origin's kinds of groups (natives at home, emigrants to
+IAB destinations, emigrants elsewhere, students at home, students abroad) in proportion to their
+size, every kind getting at least a twentieth. Within a kind (`place_agents`), a destination at
+least one agent's share big gets exactly its people; a smaller one gets pieces no bigger than
+its weight cap, their number rounded stochastically, so it is right in expectation and never
+receives a lump it was not due; each origin's totals by kind are exact, and natives absorb the
+draw, so every country's skilled residents are exact. Then every group gets enough
+agents that none stands for more than `agent_weight_cap` of the adults of its origin or of the
+country it lives in.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.choice import stochastic_round
 from simulation.parameters import Params
 from simulation.population import STUDENT, WORKER, Population, tally
 from simulation.state import CountryState
@@ -128,6 +133,45 @@ def _split(total: int, weights: np.ndarray) -> np.ndarray:
     return count
 
 
+def kind_budgets(budget: int, totals: np.ndarray) -> np.ndarray:
+    """(origins, kinds) agents per kind of group: proportional to its people, at least
+    max(1, budget // 20) for every kind an origin has, so small kinds (students abroad) still
+    have agents to spread over places."""
+    least = max(1, budget // 20)
+    out = np.zeros(totals.shape, dtype=np.int64)
+    for o, row in enumerate(totals):
+        out[o] = np.where(row > 0, np.maximum(_split(budget, row), least), 0)
+    return out
+
+
+def place_agents(
+    sizes: np.ndarray, agents: int, caps: np.ndarray, uniforms: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Spread `agents` agents standing for sizes.sum() people over places: (weight, agents)
+    per place. A place at least one agent's share big gets exactly its people; a smaller place
+    gets pieces of at most its weight cap, their number rounded stochastically (so its
+    expected people are its size) — no place receives more than a cap-sized lump it was not
+    due; the big places absorb the rounding, so the total is exact."""
+    total = sizes.sum()
+    weight = np.zeros(len(sizes))
+    count = np.zeros(len(sizes), dtype=np.int64)
+    if agents <= 0 or total <= 0:
+        return weight, count
+    share = total / agents
+    big = sizes >= share
+    big[np.argmax(sizes)] = True  # the largest place always absorbs the rounding
+    unit = np.minimum(share, caps)
+    small = ~big & (sizes > 0)
+    pieces = np.where(small, stochastic_round(sizes / np.maximum(unit, 1e-300), uniforms), 0)
+    weight[small] = pieces[small] * unit[small]
+    count[small] = pieces[small]
+    if weight.sum() > total:  # rare: pieces rounded past the total; they shrink to fit
+        weight *= total / weight.sum()
+    weight[big] = sizes[big] * (total - weight.sum()) / sizes[big].sum()
+    count[big] = np.where(weight[big] > 0, np.maximum(np.round(weight[big] / share), 1), 0)
+    return weight, count
+
+
 @dataclass
 class Groups:
     """Groups of identical agents: who they are, how many people, how many agents."""
@@ -139,75 +183,86 @@ class Groups:
     agents: np.ndarray
 
 
-def _origin_groups(
-    o: int, budget: int, totals: np.ndarray, locations: np.ndarray, kinds: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One origin's groups after merging corridors too small for an agent into the largest
-    corridor of the same kind. Returns (locations, kinds, totals) of the kept groups and their
-    proportional agent counts."""
-    count = _split(budget, totals)
-    kept_totals = totals.copy()
-    keep = count > 0
-    for kind in np.unique(kinds[totals > 0]):
-        members = np.flatnonzero((kinds == kind) & (totals > 0))
-        largest = members[np.argmax(totals[members])]
-        if not keep[members].any():
-            keep[largest] = True
-            count[largest] = 1
-        dropped = members[~keep[members]]
-        target = largest if keep[largest] else members[keep[members]][0]
-        kept_totals[target] += totals[dropped].sum()
-    return np.flatnonzero(keep), kept_totals, count
+def consistent_emigrants(world: World, params: Params, skilled_residents: np.ndarray):
+    """Skilled emigrants with the data's residents kept: where the skilled immigrants outside
+    the IAB destinations (an assumed selection) would leave fewer than NATIVES_FLOOR of a
+    country's tertiary-educated residents native, they are scaled down to leave that many
+    (the Barro-Lee residents are data, the selection is an assumption)."""
+    emigrants = skilled_emigrant_matrix(world, params)
+    iab = iab_destinations(world)
+    non_iab = np.where(iab[None, :], 0.0, emigrants)
+    room = np.maximum((1 - NATIVES_FLOOR) * skilled_residents - (emigrants - non_iab).sum(0), 0)
+    arriving = non_iab.sum(axis=0)
+    scale = np.divide(room, arriving, out=np.ones_like(room), where=arriving > room)
+    return emigrants - non_iab + non_iab * np.minimum(scale, 1.0)[None, :]
 
 
 def initial_groups(
-    world: World, params: Params, state: CountryState, study_spread: np.ndarray
+    world: World,
+    params: Params,
+    state: CountryState,
+    study_spread: np.ndarray,
+    rng: np.random.Generator,
 ) -> tuple[Groups, dict]:
     """Every origin's groups; also returns the start totals used (for checks and state)."""
     n = world.n
     adults = state.adults_start
     skilled_residents = adults * state.tertiary_share_start
-    emigrants = skilled_emigrant_matrix(world, params)
+    emigrants = consistent_emigrants(world, params, skilled_residents)
     students = students_in_study(state, params)
     abroad = students_abroad_matrix(world, students, study_spread)
     iab = iab_destinations(world)
-    natives_guess = np.maximum(skilled_residents - emigrants.sum(axis=0), 0.0)
+    corridors = {
+        IAB: np.where(iab[None, :], emigrants, 0.0),
+        NON_IAB: np.where(iab[None, :], 0.0, emigrants),
+        STUDY_ABROAD: abroad,
+    }
+    for matrix in corridors.values():
+        np.fill_diagonal(matrix, 0.0)
+    immigrants = corridors[IAB].sum(axis=0) + corridors[NON_IAB].sum(axis=0)
+    natives = np.maximum(skilled_residents - immigrants, NATIVES_FLOOR * skilled_residents)
+    totals = np.zeros((n, 5))
+    totals[:, HOME] = natives
+    totals[:, STUDY_HOME] = students - abroad.sum(axis=1)
+    for kind, matrix in corridors.items():
+        totals[:, kind] = matrix.sum(axis=1)
+    budgets = kind_budgets(params.agents_per_country, totals)
+    origin, location, kind, weight, agents = [], [], [], [], []
 
-    origins, locations, kinds, totals = [], [], [], []
+    def add(o: int, places: np.ndarray, k: int, people: np.ndarray, count: np.ndarray) -> None:
+        origin.append(np.full(len(places), o))
+        location.append(places)
+        kind.append(np.full(len(places), k))
+        weight.append(people)
+        agents.append(count)
+
+    caps = params.agent_weight_cap * adults
+    uniforms = rng.random((len(corridors), n, n))
     for o in range(n):
-        loc = np.concatenate([[o], np.arange(n), [o], np.arange(n)])
-        kind = np.concatenate(
-            [[HOME], np.where(iab, IAB, NON_IAB), [STUDY_HOME], np.full(n, STUDY_ABROAD)]
-        )
-        total = np.concatenate(
-            [[natives_guess[o]], emigrants[o], [students[o] - abroad[o].sum()], abroad[o]]
-        )
-        total[[1 + o, 2 + n + o]] = 0.0  # no corridor to oneself
-        kept, kept_totals, count = _origin_groups(o, params.agents_per_country, total, loc, kind)
-        origins.append(np.full(len(kept), o))
-        locations.append(loc[kept])
-        kinds.append(kind[kept])
-        totals.append(np.where(kind[kept] == HOME, 0.0, kept_totals[kept]))
-    origin, location, kind = map(np.concatenate, (origins, locations, kinds))
-    total = np.concatenate(totals)
-    # natives at home: the table's skilled residents less the skilled immigrants placed there
+        for k in (HOME, STUDY_HOME):
+            if totals[o, k] > 0:
+                add(o, np.array([o]), k, totals[o, k : k + 1], budgets[o, k : k + 1])
+        for j, (k, matrix) in enumerate(corridors.items()):
+            people, count = place_agents(matrix[o], budgets[o, k], caps, uniforms[j, o])
+            places = np.flatnonzero(count)
+            add(o, places, k, people[places], count[places])
+    origin, location, kind, weight, agents = map(
+        np.concatenate, (origin, location, kind, weight, agents)
+    )
+    # natives absorb the sampled placement, so every country's skilled residents are exact
     worker_abroad = (kind == IAB) | (kind == NON_IAB)
-    placed = tally(location[worker_abroad], total[worker_abroad], n)
+    placed = tally(location[worker_abroad], weight[worker_abroad], n)
     natives = np.maximum(skilled_residents - placed, NATIVES_FLOOR * skilled_residents)
     home = kind == HOME
-    total[home] = natives[origin[home]]
-    quota = np.zeros(len(origin), dtype=np.int64)
-    for o in range(n):  # proportional agents per group, now that natives are known
-        mine = np.flatnonzero(origin == o)
-        quota[mine] = np.maximum(_split(params.agents_per_country, total[mine]), 1)
+    weight[home] = natives[origin[home]]
     cap = params.agent_weight_cap * np.minimum(adults[origin], adults[location])
-    agents = np.maximum(quota, np.ceil(total / cap)).astype(np.int64)
-    live = total > 0
+    agents = np.maximum(agents, np.ceil(weight / cap)).astype(np.int64)
+    live = weight > 0
     groups = Groups(
         origin=origin[live],
         location=location[live],
         kind=np.where(kind[live] >= STUDY_HOME, STUDENT, WORKER),
-        weight=total[live],
+        weight=weight[live],
         agents=agents[live],
     )
     totals_used = {
@@ -230,7 +285,7 @@ def initial_population(
     """Build the starting population; returns it, the mean weight of each origin's agents and
     the start totals (see `initial_groups`). `study_spread[o, d]`: where o's students abroad
     study (M2's choice at start)."""
-    groups, totals = initial_groups(world, params, state, study_spread)
+    groups, totals = initial_groups(world, params, state, study_spread, rng)
     reps = groups.agents
     origin = np.repeat(groups.origin, reps)
     location = np.repeat(groups.location, reps)

@@ -331,8 +331,9 @@ def aggregate_regions(frame: pd.DataFrame, regions: pd.Series | dict[str, str]) 
     return out[[c for c in frame.columns if c in out.columns]]
 
 
-def country_metrics(model) -> dict[str, np.ndarray]:
-    """This year's metrics per country from the model's arrays (one bincount per quantity)."""
+def country_metrics(model, flows=None) -> dict[str, np.ndarray]:
+    """This year's metrics per country from the model's arrays (one bincount per quantity);
+    `flows`: the year's flows (default the model's)."""
     from simulation.population import STUDENT, WORKER, tally, tally_pairs
 
     pop, s, c, n = model.pop, model.state, model.corridors, model.world.n
@@ -369,7 +370,7 @@ def country_metrics(model) -> dict[str, np.ndarray]:
         "students_outbound": outbound,
         "students_inbound": by(pop.location, students & abroad),
         "displaced_abroad": c.displaced.sum(axis=1) + by(pop.origin, pop.displaced),
-        **model.flows.as_dict(),
+        **(flows if flows is not None else model.flows).as_dict(),
         "knowledge_transfer": s.knowledge_transfer.copy(),
         "remittances": s.remittances.copy(),
         "active_corridors": (c.skilled_diaspora > 0).sum(axis=1).astype(float),

@@ -229,9 +229,9 @@ class MigrationModel(mesa.Model):
 
     def _record(self, start: bool = False) -> None:
         """One row of outcomes per country; in the start year flows are not observed (NaN)."""
-        if start:
-            self.flows.reset(np.nan)
-        self.records.append(country_metrics(self))
+        unobserved = Flows(self.world.n)
+        unobserved.reset(np.nan)
+        self.records.append(country_metrics(self, unobserved if start else self.flows))
         self.datacollector.collect(self)
 
     # --- Mesa handles, built on request --------------------------------------------------------

@@ -232,7 +232,7 @@ class Params:
     seat_slack: float = number(
         1.3,
         1.0,
-        3.0,
+        10.0,
         "ratio",
         "M1",
         A,

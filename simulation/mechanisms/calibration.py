@@ -336,6 +336,8 @@ def calibrate_start(model: MigrationModel) -> None:
     emigrating = leavers + graduates_staying(flows, s.emigration_constant)
     graduates = flows.graduates
     truth = np.divide(emigrating, graduates, out=np.zeros(s.n), where=graduates > 0)
+    model.flows.emigrations = emigrating  # the first year's perception reads them (M1)
+    model.flows.graduates = graduates.copy()
     s.perceived_prospect = perception_target(model, np.clip(truth, 0.0, 1.0))
     prospect = s.perceived_prospect if p.m1_incentive else np.zeros(s.n)
     s.enrol_cost = (
