@@ -3,6 +3,9 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# Debian's chromium drives the browser tests of the classroom app (Playwright uses it; it never
+# downloads a browser of its own). Installed once, when missing.
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test lint bench bench-runner clean
 
@@ -28,9 +31,16 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(VENV)/bin/braingain main
+	$(VENV)/bin/braingain report results/main
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest -q
+
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests of the classroom app"
+	@if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	$$sudo apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -212,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml", help="scenario files")
     check.set_defaults(func=cmd_check)
+    _add_viz(commands)
+    _add_report(commands)
     return parser
 
 
@@ -375,6 +377,74 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"{s.replications} replications, seed {s.seed}, {len(s.overrides)} parameter "
             f"overrides, {len(s.events)} events"
         )
+    return EXIT_OK
+
+
+# --- the classroom app and the policy report (braingain/serve.py, braingain/report/) -----------
+def _add_viz(commands: Any) -> None:
+    viz = commands.add_parser(
+        "viz",
+        help="the classroom app in the browser (Mesa SolaraViz)",
+        description="Start the classroom app: a map of countries and diaspora corridors, charts "
+        "of a country beside its region, policy levers, scenario presets, shocks, play/step/"
+        "reset, PNG and CSV export. Each browser tab runs its own model. Works offline. "
+        "Stop it with Ctrl-C.",
+    )
+    viz.add_argument(
+        "--world",
+        choices=("teaching", "default"),
+        default="teaching",
+        help="teaching (16 countries, default) or default (every country with data)",
+    )
+    viz.add_argument(
+        "--port",
+        type=_checked(int, lambda v: 1 <= v <= 65535, "port number"),
+        default=8765,
+        metavar="P",
+        help="port to listen on (default: 8765)",
+    )
+    viz.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="H",
+        help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 lets a "
+        "classroom network connect)",
+    )
+    viz.set_defaults(func=cmd_viz)
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    from braingain.serve import serve
+
+    return serve(args.world, args.host, args.port)
+
+
+def _add_report(commands: Any) -> None:
+    report = commands.add_parser(
+        "report",
+        help="a policy report (one self-contained HTML file) from a results folder",
+        description="Turn the output folder of `run`, `compare`/`main`, `sensitivity` or "
+        "`discover` into one self-contained HTML file (figures embedded, no external "
+        "resources) and PNG figures beside it: findings in plain words, caveats, per-region "
+        "differences with 95%% intervals and the probability of gain, fan charts, the "
+        "assumptions with their sources, a quality card, and how to reproduce the results.",
+    )
+    report.add_argument("results", metavar="RESULTS_DIR", type=Path, help="a results folder")
+    report.add_argument(
+        "--out",
+        metavar="FILE",
+        type=Path,
+        help="the HTML file to write (default: RESULTS_DIR/report.html); PNG figures go to "
+        "report_figures/ beside it",
+    )
+    report.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from braingain.report import write_report
+
+    path = write_report(args.results, args.out)
+    print(f"wrote {path} (open it in a browser; figures also in {path.parent / 'report_figures'})")
     return EXIT_OK
 
 
