@@ -434,8 +434,8 @@ def _add_report(commands: Any) -> None:
         "--out",
         metavar="FILE",
         type=Path,
-        help="the HTML file to write (default: RESULTS_DIR/report.html); PNG figures go to "
-        "report_figures/ beside it",
+        help="the HTML file to write (default: RESULTS_DIR/report.html); its PNG figures go to "
+        "a folder beside it named after it (report_figures/)",
     )
     report.set_defaults(func=cmd_report)
 
@@ -443,8 +443,10 @@ def _add_report(commands: Any) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from braingain.report import write_report
 
-    path = write_report(args.results, args.out)
-    print(f"wrote {path} (open it in a browser; figures also in {path.parent / 'report_figures'})")
+    report = write_report(args.results, args.out)
+    folder = report.figures[0].parent if report.figures else None
+    also = f"; its {len(report.figures)} figures also in {folder}" if folder else ""
+    print(f"report: {report.path} (one self-contained HTML file{also})")
     return EXIT_OK
 
 

@@ -147,6 +147,22 @@ def test_each_session_builds_its_own_model():
     models[0].find(v.Html, children=["2001"]).assert_single()
 
 
+def test_viz_on_a_busy_port_says_so_in_one_line():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "braingain.cli", "viz", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert f"{port} is already in use" in done.stderr
+
+
 # --- the app in the browser ----------------------------------------------------------------------
 def _free_port() -> int:
     with socket.socket() as probe:

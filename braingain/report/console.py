@@ -1,4 +1,5 @@
-"""Short console tables of a comparison: the baseline's regions and who gains or loses."""
+"""Short console tables of a comparison: the baseline's regions and who gains or loses (printed
+by `braingain compare` and `braingain main`)."""
 
 from __future__ import annotations
 
