@@ -15,6 +15,7 @@ from braingain.app_figures import ChartsView as ChartsDrawing
 from braingain.app_figures import MapView as MapDrawing
 from braingain.app_figures import combined_png
 from braingain.classroom import (
+    COLOUR_BUTTONS,
     COLOUR_BY,
     HAZARDS,
     LEVER_BY_KEY,
@@ -84,9 +85,9 @@ def MapView(model: solara.Reactive[ClassroomModel]):
 
     png = solara.use_memo(draw, [id(m), m.year, colour_by.value, selected])
     with solara.Card("Countries and diaspora corridors", margin=0, classes=["bg-map-card"]):
-        labels = {label: key for key, label in COLOUR_BY.items()}
+        labels = {label: key for key, label in COLOUR_BUTTONS.items()}
         solara.ToggleButtonsSingle(
-            value=COLOUR_BY[colour_by.value],
+            value=COLOUR_BUTTONS[colour_by.value],
             values=list(labels),
             on_value=lambda label: colour_by.set(labels[label]),
             classes=["bg-colour-by"],

@@ -1,10 +1,12 @@
 """Matplotlib drawings of the classroom app: the map-like network and the country charts.
 
-Each drawing is a canvas object that builds its figure once and then only updates its artists
-(points, lines, labels) year after year: building axes and ticks is most of matplotlib's cost,
-so a reused canvas redraws in about two thirds of the time. Figures are plain
-`matplotlib.figure.Figure` objects (no pyplot state), so browser sessions can draw at once from
-different threads. The export button draws both canvases side by side on one figure.
+Each drawing builds its figure once and then, year after year, only updates the artists that
+move (points, corridors, labels, lines). On screen they are blitted: the still parts (axes,
+ticks, colour bar, legend) are drawn once into a background that each new year is copied onto,
+and only the moving artists are drawn over it; the background is redrawn when an axis range,
+the colour scale or the chosen country changes. Figures are plain `matplotlib.figure.Figure`
+objects (no pyplot state), so browser sessions can draw at once from different threads. The
+export button draws both canvases side by side on one figure, in full.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from __future__ import annotations
 import io
 
 import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
+from PIL import Image
 
 from braingain.classroom import CHARTS, COLOUR_BY, NET_BRAIN_GAIN, ChartData, MapData
 
@@ -80,9 +85,14 @@ class MapCanvas:
         self.ring = ax.scatter(
             [], [], facecolors="none", edgecolors=COUNTRY_COLOUR, linewidths=2, zorder=4
         )
+        self.title = ax.text(0.0, 1.03, "", transform=ax.transAxes, fontsize=11, va="bottom")
         self.labels: list = []
+        self.scale: float | None = None
         bar = fig.colorbar(
-            self.points, cax=fig.add_axes((0.08, 0.085, 0.4, 0.03)), orientation="horizontal"
+            self.points,
+            cax=fig.add_axes((0.08, 0.085, 0.4, 0.03)),
+            orientation="horizontal",
+            extend="both" if first.colour_by == NET_BRAIN_GAIN else "neither",
         )
         bar.ax.tick_params(labelsize=7)
         bar.set_label(COLOUR_BY[first.colour_by], fontsize=8)
@@ -119,7 +129,11 @@ class MapCanvas:
             columnspacing=1.0,
         )
 
-    def update(self, data: MapData, selected: str | None) -> None:
+    def moving(self) -> list[Artist]:
+        return [self.corridors, self.points, self.ring, self.title, *self.labels]
+
+    def update(self, data: MapData, selected: str | None) -> bool:
+        """Show `data`; True if the still parts changed too (the colour scale)."""
         ax = self.ax
         sel = data.codes.index(selected) if selected in data.codes else -1
         origin, dest = np.nonzero(data.corridors > 0)
@@ -139,6 +153,8 @@ class MapCanvas:
             )
         self.points.set_sizes(marker_area(data.adults))
         self.points.set_array(data.value)
+        rescaled = data.scale != self.scale
+        self.scale = data.scale
         if data.colour_by == NET_BRAIN_GAIN:
             self.points.norm.vmin, self.points.norm.vmax = -data.scale, data.scale
         else:
@@ -165,7 +181,8 @@ class MapCanvas:
             self.ring.set_sizes(marker_area(data.adults[sel : sel + 1]) * 2.2)
         else:
             self.ring.set_offsets(np.zeros((0, 2)))
-        ax.set_title(f"{data.year}: {COLOUR_BY[data.colour_by].lower()}", fontsize=11, loc="left")
+        self.title.set_text(f"{data.year}: {COLOUR_BY[data.colour_by].lower()}")
+        return rescaled
 
 
 class ChartsCanvas:
@@ -192,30 +209,86 @@ class ChartsCanvas:
         for ax in list(self.axes.values())[-2:]:
             ax.set_xlabel("year", fontsize=7)
         self.legend = None
+        self.shown: tuple = ()  # (country, region, first year, last year) now on the axes
 
-    def update(self, data: ChartData) -> None:
+    def moving(self) -> list[Artist]:
+        return [line for pair in self.lines.values() for line in pair] + self.marks
+
+    def update(self, data: ChartData) -> bool:
+        """Show `data`; True if the still parts changed too (an axis range, the country)."""
         for mark in self.marks:
             mark.remove()
         self.marks = []
-        first, last = data.years[0], data.years[-1]
+        first, last = int(data.years[0]), int(data.years[-1])
+        shown = (data.country, data.region, first, data.end_year)
+        changed = shown != self.shown
+        self.shown = shown
         for key, ax in self.axes.items():
             country, region = self.lines[key]
             country_values, region_values = data.series[key]
             country.set_data(data.years, country_values)
             region.set_data(data.years, region_values)
-            ax.relim()
-            ax.autoscale_view()
+            changed |= _cover(ax, np.concatenate([country_values, region_values]), changed)
             for year in data.events:
                 if first < year <= last + 1:
                     self.marks.append(ax.axvline(year - 0.5, color="#f39c12", lw=0.8, alpha=0.7))
-        first_ax = next(iter(self.axes.values()))
-        first_ax.set_xlim(first - 0.5, max(last, first + 5) + 0.5)
-        country, region = self.lines[next(iter(self.lines))]
-        country.set_label(data.country)
-        region.set_label(data.region)
-        if self.legend is not None:
-            self.legend.remove()
-        self.legend = first_ax.legend(fontsize=7, loc="best", frameon=False)
+        if changed:
+            first_ax = next(iter(self.axes.values()))
+            first_ax.set_xlim(first - 0.5, data.end_year + 0.5)  # the whole run: axes stay put
+            country, region = self.lines[next(iter(self.lines))]
+            country.set_label(data.country)
+            region.set_label(data.region)
+            if self.legend is not None:
+                self.legend.remove()
+            self.legend = first_ax.legend(fontsize=7, loc="upper left", frameon=False)
+        return changed
+
+
+def _cover(ax, values: np.ndarray, reset: bool) -> bool:
+    """Widen the y range of `ax` if `values` leave it (with room to grow, so that most years
+    keep the axes as they are); True if it changed. `reset` fits it afresh."""
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return False
+    low, high = float(finite.min()), float(finite.max())
+    bottom, top = ax.get_ylim()
+    if not reset and bottom <= low and high <= top:
+        return False
+    span = (high - low) or 0.1 * abs(high) or 0.01
+    if reset:
+        bottom, top = low - 0.25 * span, high + 0.25 * span
+    else:  # grow generously on the side that overflowed: a trend rarely forces a redraw
+        bottom = min(bottom, low - 0.6 * span) if low < bottom else bottom
+        top = max(top, high + 0.6 * span) if high > top else top
+    ax.set_ylim(bottom, top)
+    return True
+
+
+class Blitter:
+    """Draws a figure as a still background plus the artists that move."""
+
+    def __init__(self, fig: Figure):
+        self.fig = fig
+        self.canvas = FigureCanvasAgg(fig)
+        self.background = None
+
+    def png(self, moving: list[Artist], still_changed: bool) -> bytes:
+        if still_changed or self.background is None:
+            for artist in moving:
+                artist.set_visible(False)
+            self.canvas.draw()
+            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+            for artist in moving:
+                artist.set_visible(True)
+        else:
+            self.canvas.restore_region(self.background)
+        for artist in moving:
+            (artist.axes or self.fig).draw_artist(artist)
+        buffer = io.BytesIO()
+        width, height = self.canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba())
+        image.convert("RGB").save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
 
 
 class MapView:
@@ -223,12 +296,15 @@ class MapView:
 
     def __init__(self) -> None:
         self.canvas: MapCanvas | None = None
+        self.blitter: Blitter | None = None
 
     def render(self, data: MapData, selected: str | None) -> bytes:
-        if self.canvas is None or self.canvas.colour_by != data.colour_by:
+        fresh = self.canvas is None or self.canvas.colour_by != data.colour_by
+        if fresh:
             self.canvas = MapCanvas(Figure(figsize=(7.2, 4.6), dpi=100), data)
-        self.canvas.update(data, selected)
-        return png_bytes(self.canvas.fig)
+            self.blitter = Blitter(self.canvas.fig)
+        rescaled = self.canvas.update(data, selected)
+        return self.blitter.png(self.canvas.moving(), fresh or rescaled)
 
 
 class ChartsView:
@@ -238,10 +314,11 @@ class ChartsView:
         fig = Figure(figsize=(6.4, 5.6), dpi=100)
         self.canvas = ChartsCanvas(fig)
         fig.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.08, hspace=0.38, wspace=0.28)
+        self.blitter = Blitter(fig)
 
     def render(self, data: ChartData) -> bytes:
-        self.canvas.update(data)
-        return png_bytes(self.canvas.fig)
+        changed = self.canvas.update(data)
+        return self.blitter.png(self.canvas.moving(), changed)
 
 
 def combined_png(map_: MapData, charts: ChartData, selected: str | None) -> bytes:

@@ -315,6 +315,7 @@ class ClassroomModel(MigrationModel):
             (e.year, f"{e.label or e.kind} (preset)") for e in events
         ] + [(first, f"{e.label or e.kind} (lever, from the start)") for e in replay]
         self._lock = threading.RLock()
+        self._last_note: tuple[int, object] | None = None
         self._nbg_scale = 0.0
 
     @staticmethod
@@ -331,15 +332,22 @@ class ClassroomModel(MigrationModel):
             super().step()
             self.twin.step()
 
-    def apply_now(self, events: list[PolicyEvent], note: str) -> None:
-        """Apply events to the run and its twin; they act from the next simulated year."""
+    def apply_now(self, events: list[PolicyEvent], note: str, replaces: object = None) -> None:
+        """Apply events to the run and its twin; they act from the next simulated year. A note
+        with the same `replaces` key as the last one in the same year takes its place (a slider
+        dragged through many values logs its final value once)."""
         with self._lock:
             for event in events:
                 event.check()
                 self.world.resolve(list(event.countries))
                 apply_event(self, event)
                 apply_event(self.twin, event)
-            self.log.append((self.year + 1, note))
+            entry = (self.year + 1, note)
+            if replaces is not None and self._last_note == (self.year, replaces) and self.log:
+                self.log[-1] = entry
+            else:
+                self.log.append(entry)
+            self._last_note = (self.year, replaces)
 
     def places(self, where: str) -> tuple[str, ...]:
         return (ALL,) if where == ALL else (where,)
@@ -351,6 +359,7 @@ class ClassroomModel(MigrationModel):
         self.apply_now(
             lever.events(value, self.year + 1, places),
             f"{lever.label} = {lever.show(value)} in {self.place_name(where)}",
+            replaces=(key, places),
         )
         self.settings.levers[key] = value
         self.settings.record(key, places, value)
@@ -411,6 +420,15 @@ COLOUR_BY = {
     NET_BRAIN_GAIN: "Net brain gain (percentage points)",
     EMIGRATION_RATE: "Skilled emigration rate (%)",
 }
+COLOUR_BUTTONS = {NET_BRAIN_GAIN: "Net brain gain", EMIGRATION_RATE: "Emigration rate"}
+NICE_LIMITS = (0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 20.0, 25.0, 50.0, 100.0)
+
+
+def colour_limit(values: np.ndarray, floor: float = 0.1) -> float:
+    """A round colour limit covering three quarters of the countries: one outlier (a small
+    island with a huge diaspora) must not wash every other country out to white."""
+    typical = float(np.quantile(np.abs(values), 0.75)) if len(values) else 0.0
+    return next((x for x in NICE_LIMITS if x >= max(typical, floor)), NICE_LIMITS[-1])
 
 
 @dataclass(frozen=True)
@@ -432,8 +450,9 @@ def map_data(model: ClassroomModel, colour_by: str) -> MapData:
         c = model.world.countries
         if colour_by == NET_BRAIN_GAIN:
             value = 100 * model.net_brain_gain()
-            model._nbg_scale = max(model._nbg_scale, float(np.nanmax(np.abs(value), initial=0)))
-            scale = max(0.5, float(np.ceil(model._nbg_scale * 2) / 2))
+            # never shrinks during a run, so colours stay comparable from year to year
+            model._nbg_scale = max(model._nbg_scale, colour_limit(np.nan_to_num(value)))
+            scale = model._nbg_scale
         else:
             value = 100 * record[EMIGRATION_RATE]
             scale = 100.0
@@ -501,6 +520,7 @@ class ChartData:
     region: str
     series: dict[str, tuple[np.ndarray, np.ndarray]]  # key -> (country, region)
     events: list[int]  # years with a live change (vertical marks)
+    end_year: int  # the run's last year (the time axis spans the whole run)
 
 
 def chart_data(model: ClassroomModel, iso3: str) -> ChartData:
@@ -521,6 +541,7 @@ def chart_data(model: ClassroomModel, iso3: str) -> ChartData:
             region=REGIONS.get(region, region),
             series=series,
             events=sorted({year for year, _ in model.log}),
+            end_year=model.end_year,
         )
 
 

@@ -27,6 +27,7 @@ from braingain.classroom import (
     ClassroomModel,
     ClassroomSettings,
     chart_data,
+    colour_limit,
     convention_options,
     fit_events,
     map_data,
@@ -64,6 +65,27 @@ def test_twin_gives_net_brain_gain_and_levers_reach_both():
     others = np.delete(model.state.engagement, ghana)
     assert np.all(others != 0.9)
     assert model.log[-1][0] == 2004 and "Ghana" in model.log[-1][1]
+
+
+def test_a_dragged_slider_logs_its_last_value_once_per_year():
+    model = ClassroomModel("teaching", agents_per_country=30)
+    for value in (0.1, 0.2, 0.3):
+        model.set_lever("ict", value)
+    model.set_lever("engagement", 0.5)
+    model.step()
+    model.set_lever("ict", 0.4)
+    notes = [note for _, note in model.log]
+    assert notes == [
+        "ICT: internet use at least = 30% in all countries",
+        "Diaspora engagement = 0.50 in all countries",
+        "ICT: internet use at least = 40% in all countries",
+    ]
+
+
+def test_colour_limit_ignores_one_outlier():
+    assert colour_limit(np.array([0.02, -0.1, 0.15, -0.05, 15.0])) == 0.2
+    assert colour_limit(np.array([0.0, 0.0])) == 0.1
+    assert colour_limit(np.array([300.0])) == 100.0
 
 
 def test_reset_replays_levers_from_the_first_year():
