@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # downloads a browser of its own). Installed once, when missing.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench bench-runner clean
+.PHONY: run test lint bench bench-runner bench-app classroom-screenshots clean
 
 # Find a Python >= 3.12: python3.13/python3.12 on PATH, then pyenv's versions, then python3.
 find-python = $(shell for p in python3.14 python3.13 python3.12 \
@@ -50,6 +50,12 @@ bench: $(STAMP)
 
 bench-runner: $(STAMP)
 	$(PY) benchmarks/bench_runner.py
+
+bench-app: $(STAMP)
+	$(PY) benchmarks/bench_app.py
+
+classroom-screenshots: $(STAMP) $(CHROMIUM)
+	$(PY) docs/make_classroom_screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
