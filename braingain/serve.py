@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import os
 import socket
-import subprocess
 import sys
 
 from experiments.errors import UserError
@@ -74,14 +73,16 @@ def server_command(host: str, port: int) -> list[str]:
 
 
 def serve(world: str, host: str, port: int) -> int:
-    """Run the app until Ctrl-C; returns the server's exit status (0 after Ctrl-C)."""
+    """Check the port, then become the Solara server (exec: the same process id, so Ctrl-C and
+    a SIGTERM from whoever started `braingain viz` stop the server itself, leaving no orphan).
+    Returns only if the server cannot be started."""
     check_port_free(host, port)
     shown = f"[{host}]" if ":" in host else host
     print(f"braingain classroom app ({world} world): open http://{shown}:{port} in a browser")
     if host not in LOOPBACK:
         print(f"note: listening on {host}: other machines on the network can open it too")
     print("each browser tab runs its own model; Ctrl-C stops the server", flush=True)
-    try:
-        return subprocess.call(server_command(host, port), env=server_environment(world))
-    except KeyboardInterrupt:
-        return 0
+    sys.stderr.flush()
+    command = server_command(host, port)
+    os.execve(command[0], command, server_environment(world))
+    return 1  # not reached: execve replaces this process or raises OSError

@@ -121,8 +121,8 @@ def _compare_findings(results: Results, gains: dict) -> list[str]:
                     f"The world's {text.label(metric)} under {alt} in {year}: "
                     f"{text.difference(metric, row['difference'])} "
                     f"({text.interval(metric, row['ci_low'], row['ci_high'], True)}), "
-                    f"from {text.level(metric, row['baseline_mean'])} to "
-                    f"{text.level(metric, row['alternative_mean'])}."
+                    f"from {text.level(metric, row['baseline_mean'], 2)} to "
+                    f"{text.level(metric, row['alternative_mean'], 2)}."
                 )
     return out
 

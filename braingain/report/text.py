@@ -46,11 +46,12 @@ def number(value: float) -> str:
     return f"{value:,.{_digits(value)}f}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
-def percent(share: float) -> str:
-    """A share as percent: 0.123 -> '12.3%'."""
+def percent(share: float, decimals: int | None = None) -> str:
+    """A share as percent: 0.123 -> '12.3%' (or with `decimals` decimals)."""
     if not math.isfinite(share):
         return "n/a"
-    return f"{100 * share:.{max(1, _digits(100 * share) - 1)}f}%"
+    places = max(1, _digits(100 * share) - 1) if decimals is None else decimals
+    return f"{100 * share:.{places}f}%"
 
 
 def points(difference: float, unit: bool = True) -> str:
@@ -63,11 +64,11 @@ def points(difference: float, unit: bool = True) -> str:
     return f"{text} {PP}" if unit else text
 
 
-def level(metric: str, value: float) -> str:
+def level(metric: str, value: float, decimals: int | None = None) -> str:
     """A metric's value: percent for shares (net brain gain, a difference, in points)."""
     if metric == "net_brain_gain":
         return points(value)
-    return percent(value) if is_share(metric) else number(value)
+    return percent(value, decimals) if is_share(metric) else number(value)
 
 
 def difference(metric: str, value: float, unit: bool = True) -> str:
