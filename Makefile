@@ -3,8 +3,11 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# Debian's chromium drives the browser tests of the classroom app (Playwright uses it; it never
+# downloads a browser of its own). Installed once, when missing.
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench bench-runner clean
+.PHONY: run test lint bench bench-runner bench-app classroom-screenshots clean
 
 # Find a Python >= 3.12: python3.13/python3.12 on PATH, then pyenv's versions, then python3.
 find-python = $(shell for p in python3.14 python3.13 python3.12 \
@@ -28,9 +31,16 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(VENV)/bin/braingain main
+	$(VENV)/bin/braingain report results/main
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest -q
+
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests of the classroom app"
+	@if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	$$sudo apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
@@ -40,6 +50,12 @@ bench: $(STAMP)
 
 bench-runner: $(STAMP)
 	$(PY) benchmarks/bench_runner.py
+
+bench-app: $(STAMP)
+	$(PY) benchmarks/bench_app.py
+
+classroom-screenshots: $(STAMP) $(CHROMIUM)
+	$(PY) docs/make_classroom_screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

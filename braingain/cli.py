@@ -248,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     for kind in LIST_KINDS:
         listing.add_argument(f"--{kind}", action="store_true", help=f"list the {kind}")
     listing.set_defaults(func=cmd_list)
+
+    _add_viz(commands)
+    _add_report(commands)
     return parser
 
 
@@ -443,6 +446,76 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     chosen = [kind for kind in LIST_KINDS if getattr(args, kind)]
     print_listing(chosen or list(LIST_KINDS))
+    return EXIT_OK
+
+
+# --- the classroom app and the policy report (braingain/serve.py, braingain/report/) -----------
+def _add_viz(commands: Any) -> None:
+    viz = commands.add_parser(
+        "viz",
+        help="the classroom app in the browser (Mesa SolaraViz)",
+        description="Start the classroom app: a map of countries and diaspora corridors, charts "
+        "of a country beside its region, policy levers, scenario presets, shocks, play/step/"
+        "reset, PNG and CSV export. Each browser tab runs its own model. Works offline. "
+        "Stop it with Ctrl-C.",
+    )
+    viz.add_argument(
+        "--world",
+        choices=("teaching", "default"),
+        default="teaching",
+        help="teaching (16 countries, default) or default (every country with data)",
+    )
+    viz.add_argument(
+        "--port",
+        type=_checked(int, lambda v: 1 <= v <= 65535, "port number"),
+        default=8765,
+        metavar="P",
+        help="port to listen on (default: 8765)",
+    )
+    viz.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="H",
+        help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 lets a "
+        "classroom network connect)",
+    )
+    viz.set_defaults(func=cmd_viz)
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    from braingain.serve import serve
+
+    return serve(args.world, args.host, args.port)
+
+
+def _add_report(commands: Any) -> None:
+    report = commands.add_parser(
+        "report",
+        help="a policy report (one self-contained HTML file) from a results folder",
+        description="Turn the output folder of `run`, `compare`/`main`, `sensitivity` or "
+        "`discover` into one self-contained HTML file (figures embedded, no external "
+        "resources) and PNG figures beside it: findings in plain words, caveats, per-region "
+        "differences with 95%% intervals and the probability of gain, fan charts, the "
+        "assumptions with their sources, a quality card, and how to reproduce the results.",
+    )
+    report.add_argument("results", metavar="RESULTS_DIR", type=Path, help="a results folder")
+    report.add_argument(
+        "--out",
+        metavar="FILE",
+        type=Path,
+        help="the HTML file to write (default: RESULTS_DIR/report.html); its PNG figures go to "
+        "a folder beside it named after it (report_figures/)",
+    )
+    report.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from braingain.report import write_report
+
+    report = write_report(args.results, args.out)
+    folder = report.figures[0].parent if report.figures else None
+    also = f"; its {len(report.figures)} figures also in {folder}" if folder else ""
+    print(f"report: {report.path} (one self-contained HTML file{also})")
     return EXIT_OK
 
 

@@ -396,6 +396,27 @@ def country_metrics(model, flows=None) -> dict[str, np.ndarray]:
     return out
 
 
+def counterfactual(main, twin) -> dict[str, np.ndarray]:
+    """Net brain gain columns from a run and its no-emigration twin (frames or yearly records,
+    anything indexable by metric name): the counterfactual residents are the twin's natives at
+    home plus this run's immigrants, so the difference measures emigration, not immigration."""
+
+    def col(table, name: str) -> np.ndarray:
+        return np.asarray(table[name], dtype=float)
+
+    skilled = (
+        col(twin, "skilled_natives") + col(main, "skilled_residents") - col(main, "skilled_natives")
+    )
+    adults = col(twin, "adult_natives") + col(main, "adult_residents") - col(main, "adult_natives")
+    human_capital = safe_ratio(skilled, adults)
+    return {
+        "skilled_residents_no_emigration": skilled,
+        "adult_residents_no_emigration": adults,
+        "human_capital_no_emigration": human_capital,
+        "net_brain_gain": col(main, "human_capital") - human_capital,
+    }
+
+
 def metrics_frame(records: list[dict[str, np.ndarray]], codes: list[str]) -> pd.DataFrame:
     """Tidy frame: year, country, then the metrics in METRICS order."""
     if not records:

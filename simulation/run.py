@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.events import PolicyEvent
-from simulation.metrics import metrics_frame, safe_ratio
+from simulation.metrics import counterfactual, metrics_frame
 from simulation.model import MigrationModel
 from simulation.parameters import Params
 from simulation.world import World
@@ -54,12 +54,6 @@ def simulate_with_counterfactual(
     (`immigration_effect` reports that)."""
     out = simulate(world, params, years, seed, events, emigration=True)
     twin = simulate(world, params, years, seed, events, emigration=False)
-    skilled_immigrants = out["skilled_residents"] - out["skilled_natives"]
-    adult_immigrants = out["adult_residents"] - out["adult_natives"]
-    skilled = twin["skilled_natives"].to_numpy() + skilled_immigrants
-    adults = twin["adult_natives"].to_numpy() + adult_immigrants
-    out["skilled_residents_no_emigration"] = skilled
-    out["adult_residents_no_emigration"] = adults
-    out["human_capital_no_emigration"] = safe_ratio(skilled, adults)
-    out["net_brain_gain"] = out["human_capital"] - out["human_capital_no_emigration"]
+    for name, values in counterfactual(out, twin).items():
+        out[name] = values
     return out

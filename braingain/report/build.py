@@ -1,0 +1,712 @@
+"""The policy report: one self-contained HTML file (plus its PNG figures) from a results folder.
+
+Order of the page, for readers who will ask "how sure are you?": findings in plain words, at most
+three caveats, per-region differences with 95% intervals and the probability of gain, fan charts,
+influential inputs and PRIM boxes (when the folder has them), the assumptions with their
+sources, a quality card, and how to reproduce the numbers. Every number comes from the folder's
+files (comparison.csv, summary.csv, metrics.parquet, indices.csv, manifest.json) or from the
+model's own tables (parameters, data sources).
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from braingain.report import analysis, figures, page, text
+from braingain.report.results import Results, load_results
+from experiments.areas import WORLD_CODE
+from experiments.store import atomic_write_text
+from simulation import PARAMETERS
+
+NBG, HC, SER, WASTE = (
+    "net_brain_gain",
+    "human_capital",
+    "skilled_emigration_rate",
+    "brain_waste_rate",
+)
+HEADLINE = (NBG, HC, SER, WASTE)
+GAIN_METRICS = (NBG, HC)  # "gain" = the metric rises
+TOP_INPUTS = 3
+
+
+@dataclass
+class Report:
+    path: Path
+    figures: list[Path]
+
+
+class _Figures:
+    """Collects the figures: a PNG file each, embedded in the page."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.paths: list[Path] = []
+
+    def path(self, name: str) -> Path:
+        path = self.folder / name
+        self.paths.append(path)
+        return path
+
+    def name(self, path: Path) -> str:
+        return f"{self.folder.name}/{path.name}"
+
+
+# --- helpers over the files -----------------------------------------------------------------------
+def _areas(codes) -> list[str]:
+    codes = list(dict.fromkeys(codes))
+    regions = sorted(c for c in codes if c != WORLD_CODE)
+    return regions + ([WORLD_CODE] if WORLD_CODE in codes else [])
+
+
+def _row(frame: pd.DataFrame, **match) -> pd.Series | None:
+    mask = np.ones(len(frame), dtype=bool)
+    for column, value in match.items():
+        mask &= (frame[column] == value).to_numpy()
+    rows = frame[mask]
+    return None if rows.empty else rows.iloc[0]
+
+
+def _gain_lookup(gains: pd.DataFrame | None) -> dict[tuple[str, str], tuple[int, int]]:
+    if gains is None or gains.empty:
+        return {}
+    return {
+        (str(r.scenario), str(r.area)): (int(r.gains), int(r.n))
+        for r in gains.itertuples(index=False)
+    }
+
+
+def _replications(results: Results) -> list[int]:
+    return [int(s.get("replications", 0)) for s in results.scenarios]
+
+
+# --- findings and caveats -------------------------------------------------------------------------
+def _compare_findings(results: Results, gains: dict) -> list[str]:
+    table = results.comparison
+    broad = table[table["level"].isin(["region", "world"])]
+    year = int(broad["year"].max())
+    out = []
+    for alt in results.alternatives:
+        cells = broad[(broad["alternative"] == alt) & (broad["year"] == year)]
+        world = _row(cells, area=WORLD_CODE, metric=NBG)
+        if world is not None:
+            won = gains.get((alt, WORLD_CODE, NBG))
+            chance = f"; it is higher in {text.share_of_runs(*won)}" if won else ""
+            out.append(
+                f"Under {alt}, the world's net brain gain in {year} differs from "
+                f"{results.baseline} by {text.points(world['difference'])} "
+                f"({text.interval(NBG, world['ci_low'], world['ci_high'], True)}), "
+                f"{_verdict_words(world['change'])}{chance}."
+            )
+        regional = cells[(cells["level"] == "region") & (cells["metric"] == NBG)]
+        groups: dict[str, list[str]] = {"increase": [], "decrease": [], "no clear change": []}
+        for r in regional.sort_values("difference", ascending=False).itertuples(index=False):
+            groups[r.change].append(f"{text.area_name(r.area)} ({text.points(r.difference)})")
+        out.append(
+            f"Net brain gain per region under {alt} in {year}: a clear gain in "
+            f"{text.listing(groups['increase'])}; a clear loss in "
+            f"{text.listing(groups['decrease'])}; no clear change in "
+            f"{text.listing(groups['no clear change'])}."
+        )
+        for metric in (HC, WASTE):
+            row = _row(cells, area=WORLD_CODE, metric=metric)
+            if row is not None:
+                out.append(
+                    f"The world's {text.label(metric)} under {alt} in {year}: "
+                    f"{text.difference(metric, row['difference'])} "
+                    f"({text.interval(metric, row['ci_low'], row['ci_high'], True)}), "
+                    f"from {text.level(metric, row['baseline_mean'], 2)} to "
+                    f"{text.level(metric, row['alternative_mean'], 2)}."
+                )
+    return out
+
+
+def _verdict_words(change: str) -> str:
+    return {
+        "increase": "a clear gain (the interval lies above 0)",
+        "decrease": "a clear loss (the interval lies below 0)",
+    }.get(change, "no clear change (the interval includes 0)")
+
+
+def _run_findings(results: Results, gains: dict, only_first: bool) -> list[str]:
+    summary = results.summary
+    out = []
+    scenarios = results.scenarios[:1] if only_first else results.scenarios
+    for scenario in scenarios:
+        name = scenario["name"]
+        rows = summary[(summary["scenario"] == name) & summary["level"].isin(["region", "world"])]
+        if rows.empty:
+            continue
+        year = int(rows["year"].max())
+        rows = rows[rows["year"] == year]
+        world = _row(rows, area=WORLD_CODE)
+        if world is not None:
+            parts = []
+            for metric in (SER, HC, NBG):
+                if f"{metric}_mean" in world:
+                    parts.append(
+                        f"{text.label(metric)} {text.level(metric, world[f'{metric}_mean'])} "
+                        f"({
+                            text.interval(
+                                metric, world[f'{metric}_ci_low'], world[f'{metric}_ci_high'], False
+                            )
+                        })"
+                    )
+            won = gains.get((name, WORLD_CODE))
+            chance = f"; net brain gain is above 0 in {text.share_of_runs(*won)}" if won else ""
+            out.append(f"In {name}, the world in {year}: {'; '.join(parts)}{chance}.")
+        if f"{NBG}_ci_low" in rows:
+            regional = rows[rows["level"] == "region"].sort_values(f"{NBG}_mean", ascending=False)
+            gain = [
+                f"{text.area_name(r['area'])} ({text.points(r[f'{NBG}_mean'])})"
+                for _, r in regional.iterrows()
+                if r[f"{NBG}_ci_low"] > 0
+            ]
+            loss = [
+                f"{text.area_name(r['area'])} ({text.points(r[f'{NBG}_mean'])})"
+                for _, r in regional.iterrows()
+                if r[f"{NBG}_ci_high"] < 0
+            ]
+            out.append(
+                f"Compared with the same world without migration, by {year} in {name}: a brain "
+                f"gain in {text.listing(gain)}; a brain drain (net loss) in {text.listing(loss)}; "
+                "the other regions are not clearly different from 0."
+            )
+    return out
+
+
+def _indices(results: Results) -> pd.DataFrame | None:
+    table = results.indices
+    if table is None:
+        return None
+    table = table.copy()
+    if "index" not in table:
+        table["index"] = "index"
+    if not {"ci_low", "ci_high"} <= set(table.columns):
+        half = next((c for c in ("conf", "confidence", "value_conf", "ci") if c in table), None)
+        if half is not None:
+            table["ci_low"] = table["value"] - table[half]
+            table["ci_high"] = table["value"] + table[half]
+    return table
+
+
+def _main_index(part: pd.DataFrame) -> str:
+    kinds = list(dict.fromkeys(part["index"].astype(str)))
+    for preferred in ("ST", "mu_star", "delta", "S1"):
+        if preferred in kinds:
+            return preferred
+    return kinds[0]
+
+
+def _sensitivity_findings(table: pd.DataFrame) -> list[str]:
+    out = []
+    for output in dict.fromkeys(table["output"]):
+        part = table[table["output"] == output]
+        kind = _main_index(part)
+        rows = part[part["index"].astype(str) == kind].sort_values("value", ascending=False)
+        has_ci = {"ci_low", "ci_high"} <= set(rows.columns)
+        clear = rows[rows["ci_low"] > 0] if has_ci else rows[rows["value"] > 0]
+        unclear = len(rows) - len(clear)
+        named = []
+        for r in clear.head(TOP_INPUTS).itertuples(index=False):
+            span = (
+                f", 95% interval {text.number(r.ci_low)} to {text.number(r.ci_high)}"
+                if has_ci
+                else ""
+            )
+            named.append(f"{r.input} ({kind} {text.number(r.value)}{span})")
+        out.append(
+            f"For {output}, the most influential inputs are {text.listing(named)}; "
+            f"{unclear} of {len(rows)} inputs are not distinguishable from 0."
+        )
+    return out
+
+
+def _prim_sentences(results: Results) -> list[str]:
+    out = []
+    for path, content in results.prim:
+        if isinstance(content, dict):
+            for key in ("description", "summary", "sentence", "box"):
+                if isinstance(content.get(key), str):
+                    out.append(f"{content[key]} ({path.name})")
+        elif isinstance(content, pd.DataFrame):
+            for key in ("description", "sentence", "summary"):
+                if key in content:
+                    out += [f"{s} ({path.name})" for s in content[key].dropna().astype(str)]
+    return out
+
+
+def _caveats(results: Results) -> list[str]:
+    assumed = sum(p.is_assumption for p in PARAMETERS)
+    reps = sorted(set(_replications(results)))
+    reps_text = " or ".join(str(r) for r in reps) if reps else "the"
+    calibrated = [s["name"] for s in results.scenarios if s.get("calibration")]
+    fitted = (
+        f"the scenarios {text.listing(calibrated)} use a calibration"
+        if calibrated
+        else "the model has not been calibrated to observed data for these results, so "
+        "differences between scenarios deserve more trust than levels"
+    )
+    seed_noise = (
+        f"Intervals show the spread over {reps_text} replications with different random seeds "
+        "(seed noise), not uncertainty about parameters or data"
+        + (
+            "; the sensitivity analysis below shows which inputs matter."
+            if results.indices is not None
+            else "; no sensitivity analysis is part of these results."
+        )
+    )
+    return [
+        "What the model leaves out: unskilled people are counted, not simulated as migrants; "
+        "nobody dies before retirement; wages are a reduced form and human capital has no "
+        "productivity spill-over (docs/ODD.md, section 4, lists every simplification).",
+        f"{assumed} of the model's {len(PARAMETERS)} parameters are assumptions without a "
+        f"published source, and {fitted}.",
+        seed_noise,
+    ]
+
+
+# --- sections -------------------------------------------------------------------------------------
+def _difference_tables(results: Results, gains: dict) -> list[str]:
+    table = results.comparison
+    broad = table[table["level"].isin(["region", "world"])]
+    blocks = [
+        page.paragraph(
+            "What-if minus baseline, per region and the world: the mean over paired replications "
+            "(same seeds) with its 95% t-interval, in percentage points (pp) of the share; gain "
+            "or loss when the interval excludes 0. Probability of gain: the share of paired "
+            "replications in which the what-if is higher."
+        )
+    ]
+    metrics = [m for m in HEADLINE if m in set(broad["metric"])]
+    for alt in results.alternatives:
+        for year in sorted(broad["year"].unique(), reverse=True):
+            cells = broad[(broad["alternative"] == alt) & (broad["year"] == year)]
+            if cells.empty:
+                continue
+            last = year == broad["year"].max()
+            headers = ["area"]
+            for metric in metrics:
+                headers.append(f"Δ {text.label(metric)}, pp [95% interval]")
+                if metric in GAIN_METRICS and last:
+                    headers.append(f"probability of gain ({text.label(metric)})")
+            rows = []
+            for area in _areas(cells["area"]):
+                row: list[object] = [page.esc(text.area_name(area))]
+                for metric in metrics:
+                    r = _row(cells, area=area, metric=metric)
+                    row.append(_difference_cell(metric, r))
+                    if metric in GAIN_METRICS and last:
+                        won = gains.get((alt, area, metric))
+                        row.append(text.share_of_runs(*won) if won else "n/a")
+                rows.append(row)
+            blocks.append(page.heading(3, f"{alt} − {results.baseline}, {year}"))
+            pairs = int(cells["pairs"].max())
+            blocks.append(page.paragraph(f"{pairs} paired replications.", "meta"))
+            blocks.append(
+                page.table(headers, rows, numeric=range(1, len(headers)), raw=range(len(headers)))
+            )
+    return blocks
+
+
+def _difference_cell(metric: str, row: pd.Series | None) -> str:
+    """'+0.18 [-0.37, +0.72]' over a coloured verdict (HTML)."""
+    if row is None:
+        return "n/a"
+    low, high = (text.difference(metric, row[c], unit=False) for c in ("ci_low", "ci_high"))
+    value = text.difference(metric, row["difference"], unit=False)
+    word = page.verdict(text.VERDICT[row["change"]])
+    return f"{page.esc(value)} [{page.esc(low)}, {page.esc(high)}]<br>{word}"
+
+
+def _level_tables(results: Results, gains: dict) -> list[str]:
+    summary = results.summary
+    blocks = [
+        page.paragraph(
+            "Each scenario at its last year: mean over replications with its 95% t-interval. "
+            "Rates in percent; net brain gain in percentage points (human capital with "
+            "migration minus without, same seeds). Probability of gain: the share of "
+            "replications with a net brain gain above 0."
+        )
+    ]
+    metrics = [m for m in HEADLINE if f"{m}_mean" in summary]
+    for scenario in results.scenarios:
+        name = scenario["name"]
+        rows_all = summary[
+            (summary["scenario"] == name) & summary["level"].isin(["region", "world"])
+        ]
+        if rows_all.empty:
+            continue
+        year = int(rows_all["year"].max())
+        cells = rows_all[rows_all["year"] == year]
+        headers = ["area"] + [f"{text.label(m)} [95% interval]" for m in metrics]
+        headers.append("probability of gain")
+        rows = []
+        for area in _areas(cells["area"]):
+            r = _row(cells, area=area)
+            row: list[object] = [text.area_name(area)]
+            for metric in metrics:
+                value = text.level(metric, r[f"{metric}_mean"])
+                if metric == NBG:
+                    value = text.points(r[f"{metric}_mean"], unit=False) + " pp"
+                lo, hi = r[f"{metric}_ci_low"], r[f"{metric}_ci_high"]
+                if np.isfinite(lo) and np.isfinite(hi):
+                    fmt = (
+                        (lambda v: text.points(v, unit=False))
+                        if metric == NBG
+                        else (lambda v, m=metric: text.level(m, v))
+                    )
+                    value += f" [{fmt(lo)}, {fmt(hi)}]"
+                row.append(value)
+            won = gains.get((name, area))
+            row.append(text.share_of_runs(*won) if won else "—")
+            rows.append(row)
+        blocks.append(page.heading(3, f"{name}, {year}"))
+        blocks.append(page.table(headers, rows, numeric=range(1, len(headers))))
+    return blocks
+
+
+def _fan_section(results: Results, runs: pd.DataFrame, figs: _Figures) -> list[str]:
+    blocks: list[str] = []
+    if runs.empty:
+        return blocks
+    order = [s["name"] for s in results.scenarios]
+    for metric, unit, title in (
+        (NBG, "pp", "Net brain gain"),
+        (SER, "%", "Skilled emigration rate"),
+    ):
+        if metric not in runs:
+            continue
+        path = figs.path(f"fan_{metric}.png")
+        fans = analysis.fan(runs, metric)
+        png = figures.fan_chart(fans, title, unit, path, order, zero_line=metric == NBG)
+        blocks.append(page.figure(png, f"{title} per region, every scenario", figs.name(path)))
+    if results.comparison is not None:
+        diffs = _differences(results, runs)
+        for metric, title in ((NBG, "Net brain gain"), (HC, "Human capital")):
+            if metric not in diffs:
+                continue
+            path = figs.path(f"fan_difference_{metric}.png")
+            fans = analysis.fan(diffs, metric)
+            title_diff = f"{title}, what-if minus baseline"
+            png = figures.fan_chart(fans, title_diff, "pp", path, results.alternatives)
+            blocks.append(
+                page.figure(png, f"{title}: what-if minus {results.baseline}", figs.name(path))
+            )
+    return blocks
+
+
+def _differences(results: Results, runs: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat(
+        [analysis.paired_differences(runs, results.baseline, alt) for alt in results.alternatives],
+        ignore_index=True,
+    )
+
+
+def _gains(results: Results, runs: pd.DataFrame, figs: _Figures) -> tuple[dict, dict, list[str]]:
+    """Probability of gain at the last year: of a net brain gain above 0 per (scenario, area),
+    and of a what-if above its baseline per (alternative, area, metric); and their figure."""
+    if runs.empty or NBG not in runs:
+        return {}, {}, []
+    year = analysis.last_year(runs)
+    levels = analysis.probability_of_gain(runs, NBG, year)
+    if results.comparison is None:
+        path = figs.path("probability_of_gain.png")
+        title = f"Probability of a net brain gain (above 0), {year}"
+        png = figures.gain_bars(levels, title, path, [s["name"] for s in results.scenarios])
+        caption = "Probability of a net brain gain per region"
+        return _gain_lookup(levels), {}, [page.figure(png, caption, figs.name(path))]
+    diffs = _differences(results, runs)
+    lookup: dict = {}
+    blocks = []
+    for metric in GAIN_METRICS:
+        if metric not in diffs:
+            continue
+        probs = analysis.probability_of_gain(diffs, metric, year)
+        for (alt, area), value in _gain_lookup(probs).items():
+            lookup[(alt, area, metric)] = value
+        if metric == NBG:
+            path = figs.path("probability_of_gain.png")
+            title = f"Probability that net brain gain is higher than in {results.baseline}, {year}"
+            png = figures.gain_bars(probs, title, path, results.alternatives)
+            blocks.append(page.figure(png, "Probability of gain per region", figs.name(path)))
+    return _gain_lookup(levels), lookup, blocks
+
+
+def _sensitivity_section(table: pd.DataFrame, figs: _Figures) -> list[str]:
+    blocks = [page.items(_sensitivity_findings(table))]
+    for i, output in enumerate(dict.fromkeys(table["output"])):
+        path = figs.path(f"influence_{i + 1}.png")
+        png = figures.index_bars(table, output, path)
+        blocks.append(page.figure(png, f"Influential inputs for {output}", figs.name(path)))
+    columns = [c for c in ("output", "input", "index", "value", "ci_low", "ci_high") if c in table]
+    rows = table[columns].head(200).itertuples(index=False)
+    cells = [[text.number(v) if isinstance(v, float) else v for v in row] for row in rows]
+    blocks.append(page.table(columns, cells, numeric=range(3, len(columns))))
+    return blocks
+
+
+def _prim_section(results: Results) -> list[str]:
+    blocks = []
+    sentences = _prim_sentences(results)
+    if sentences:
+        blocks.append(page.items(sentences))
+    for path, content in results.prim:
+        blocks.append(page.heading(3, path.name))
+        if isinstance(content, pd.DataFrame):
+            rows = content.head(40).itertuples(index=False)
+            cells = [[text.number(v) if isinstance(v, float) else v for v in row] for row in rows]
+            blocks.append(page.table(list(content.columns), cells))
+        else:
+            scalars = {k: v for k, v in content.items() if isinstance(v, str | int | float)}
+            blocks.append(page.table(["key", "value"], list(scalars.items())))
+    return blocks
+
+
+def _assumptions(results: Results) -> list[str]:
+    used: dict[str, dict] = {s["name"]: s.get("parameters", {}) for s in results.scenarios}
+    base = used.get(results.baseline or "", {})
+    rows = []
+    changed = []
+    for p in PARAMETERS:
+        value = base.get(p.name, p.default)
+        others = {v.get(p.name, p.default) for v in used.values()} - {value}
+        shown = str(value) + (
+            f" (also {', '.join(map(str, sorted(others, key=str)))})" if others else ""
+        )
+        if value != p.default or others:
+            changed.append(p.name)
+        span = "on/off" if p.low is None else f"{p.low:g} to {p.high:g}"
+        rows.append(
+            [
+                p.name,
+                shown,
+                str(p.default),
+                p.unit,
+                span,
+                p.mechanism,
+                "assumption" if p.is_assumption else "sourced",
+                p.source,
+                p.description,
+            ]
+        )
+    rows.sort(key=lambda r: (r[6] != "assumption", r[5], r[0]))
+    assumed = sum(p.is_assumption for p in PARAMETERS)
+    return [
+        page.paragraph(
+            f"{assumed} of {len(PARAMETERS)} parameters are assumptions (no published value; to "
+            f"be calibrated); {len(PARAMETERS) - assumed} cite a source. "
+            f"{len(changed)} differ from their defaults in these runs"
+            + (f": {', '.join(changed)}." if changed else ".")
+        ),
+        page.table(
+            [
+                "parameter",
+                "value in these runs",
+                "default",
+                "unit",
+                "range",
+                "mechanism",
+                "status",
+                "source",
+                "meaning",
+            ],
+            rows,
+        ),
+    ]
+
+
+def _data_sources() -> pd.DataFrame | None:
+    try:
+        path = resources.files("simulation") / "data" / "columns.csv"
+        with path.open(encoding="utf-8") as fh:
+            return pd.read_csv(fh, keep_default_na=False)
+    except (OSError, ValueError):
+        return None
+
+
+def _world_line(results: Results) -> list[str] | None:
+    from experiments.scenario import cached_world
+
+    first = results.scenarios[0] if results.scenarios else {}
+    world_ref = first.get("world")
+    if not world_ref:
+        return None
+    try:
+        countries = cached_world(str(world_ref)).countries
+    except Exception:  # the world folder may have moved: the card says so
+        return ["World", f"{world_ref} (cannot be loaded here)"]
+    imputed = int((countries["imputed"].fillna("").astype(str).str.len() > 0).sum())
+    return [
+        "World",
+        f"{world_ref}: {len(countries)} countries from {first.get('start_year')} data; "
+        f"{imputed} of {len(countries)} countries have at least one imputed input",
+    ]
+
+
+def _sources_table() -> list[str]:
+    sources = _data_sources()
+    if sources is None or sources.empty:
+        return []
+    rows = []
+    for source, part in sources.groupby("source", sort=False):
+        years = ", ".join(sorted({str(y) for y in part["year"] if str(y)}))
+        assumed = any(str(v).lower() == "true" for v in part["assumption"])
+        rows.append([source, years, ", ".join(part["column"]), "yes" if assumed else ""])
+    return [
+        page.heading(3, "Data sources of the world tables"),
+        page.table(["source", "years", "columns", "includes assumptions"], rows),
+    ]
+
+
+def _quality_card(results: Results) -> list[str]:
+    m = results.manifest
+    rows: list[list[str]] = []
+    world = _world_line(results)
+    if world:
+        rows.append(world)
+    runs = sum(_replications(results))
+    timings = m.get("timings") or {}
+    if runs:
+        rows.append(
+            [
+                "Runs",
+                f"{len(results.scenarios)} scenarios, {runs} runs; status: {m.get('status')}; "
+                f"{timings.get('runs_done', 'n/a')} runs done, "
+                f"{timings.get('mean_run_seconds', 'n/a')} s per run on average",
+            ]
+        )
+    sensitivity = (
+        "included below (indices.csv)"
+        if results.indices is not None
+        else "not part of these results (braingain sensitivity makes one)"
+    )
+    discovery = (
+        "included below (PRIM)"
+        if results.prim
+        else "not part of these results (braingain discover)"
+    )
+    rows += [
+        ["Sensitivity analysis", sensitivity],
+        ["Scenario discovery", discovery],
+        [
+            "Validation",
+            "stylised facts are checked by the test suite (tests/test_validation.py); no "
+            "calibration or out-of-sample validation is attached to these results",
+        ],
+    ]
+    git = m.get("git") or {}
+    if git.get("commit"):
+        dirty = " with uncommitted changes" if git.get("dirty") else ""
+        code = m.get("code_fingerprint", "n/a")
+        rows.append(["Model code", f"commit {git['commit']}{dirty}; code fingerprint {code}"])
+    return [page.table(["", ""], rows, cls="card"), *_sources_table()]
+
+
+def _reproduce(results: Results) -> list[str]:
+    m = results.manifest
+    commands = []
+    for session in m.get("sessions", []):
+        command = session.get("command") or []
+        line = " ".join(shlex.quote(str(part)) for part in command)
+        if line and line not in commands:
+            commands.append(line)
+    versions = m.get("versions") or {}
+    git = m.get("git") or {}
+    seeds = [
+        f"{s['name']}: seed {s.get('seed')}, {s.get('replications')} replications"
+        for s in results.scenarios
+    ]
+    lines = [
+        f"Command{'s' if len(commands) > 1 else ''}: " + (" ; ".join(commands) or "not recorded"),
+        "Seeds: " + ("; ".join(seeds) or "not recorded") + f" ({m.get('seed_rule', '')})",
+        f"Version: braingain {versions.get('braingain', 'n/a')}, Python "
+        f"{versions.get('python', 'n/a')}, mesa {versions.get('mesa', 'n/a')}, numpy "
+        f"{versions.get('numpy', 'n/a')}",
+        f"Commit: {git.get('commit') or 'not recorded'}"
+        + (" (with uncommitted changes)" if git.get("dirty") else ""),
+        f"This report: braingain report {shlex.quote(str(results.folder))}",
+    ]
+    return [page.items(lines)]
+
+
+# --- the page -------------------------------------------------------------------------------------
+def build_report(results: Results, out: Path) -> Report:
+    figs = _Figures(out.parent / f"{out.stem}_figures")
+    body: list[str] = []
+    metrics = list(HEADLINE)
+    runs = analysis.area_runs(results, metrics) if results.metrics_path else pd.DataFrame()
+    level_gains, gains, gain_figures = _gains(results, runs, figs)
+
+    findings: list[str] = []
+    if results.comparison is not None:
+        if results.summary is not None:
+            findings += _run_findings(results, level_gains, only_first=True)
+        findings += _compare_findings(results, gains)
+    elif results.summary is not None:
+        findings += _run_findings(results, level_gains, only_first=False)
+    indices = _indices(results)
+    if indices is not None:
+        findings += _sensitivity_findings(indices)
+    findings += _prim_sentences(results)
+
+    if results.comparison is not None:
+        title = f"Policy report: {', '.join(results.alternatives)} against {results.baseline}"
+    elif results.scenarios:
+        title = f"Policy report: {', '.join(s['name'] for s in results.scenarios)}"
+    else:
+        title = f"Policy report: {results.folder.name}"
+    created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    body.append(page.heading(1, title))
+    body.append(
+        page.paragraph(
+            f"Made {created} from {results.folder} ({', '.join(results.kinds)} results).", "meta"
+        )
+    )
+    descriptions = [
+        f"{s['name']}: {s.get('description') or 'no description'}" for s in results.scenarios
+    ]
+    if descriptions:
+        body.append(page.items(descriptions, "meta"))
+    body.append(page.heading(2, "Findings", "findings"))
+    body.append(page.items(findings or ["No headline metric in these results."], "findings"))
+    body.append(page.heading(2, "Read with care", "caveats"))
+    body.append(f'<div class="caveats">{page.items(_caveats(results))}</div>')
+    if results.comparison is not None:
+        body.append(page.heading(2, "What-if differences per region", "differences"))
+        body += _difference_tables(results, gains)
+    if results.summary is not None:
+        body.append(page.heading(2, "Levels per region", "levels"))
+        body += _level_tables(results, level_gains)
+    if gain_figures or not runs.empty:
+        body.append(page.heading(2, "Over time, with uncertainty", "fans"))
+        body += gain_figures
+        body += _fan_section(results, runs, figs)
+    if indices is not None:
+        body.append(page.heading(2, "Influential inputs (sensitivity analysis)", "sensitivity"))
+        body += _sensitivity_section(indices, figs)
+    if results.prim:
+        body.append(page.heading(2, "Where the outcome flips (scenario discovery, PRIM)", "prim"))
+        body += _prim_section(results)
+    body.append(page.heading(2, "Assumptions and their sources", "assumptions"))
+    body += _assumptions(results)
+    body.append(page.heading(2, "Quality card", "quality"))
+    body += _quality_card(results)
+    body.append(page.heading(2, "How to reproduce", "reproduce"))
+    body += _reproduce(results)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out, page.document(title, body))
+    return Report(out, figs.paths)
+
+
+def write_report(folder: Path | str, out: Path | str | None = None) -> Report:
+    """Read a results folder and write its report (default: FOLDER/report.html)."""
+    results = load_results(Path(folder))
+    target = Path(out) if out is not None else results.folder / "report.html"
+    return build_report(results, target)

@@ -1,0 +1,296 @@
+"""The policy report: self-contained HTML whose numbers are the result files' numbers.
+
+A small `compare` and a small `run` on the teaching world are made once; the report of each is
+checked for valid, self-contained HTML (every figure a data URI, nothing fetched), for the
+numbers of comparison.csv and summary.csv in its text, for a probability of gain recomputed
+here from metrics.parquet, and in Debian's chromium with every request blocked. Bad input gets
+one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from braingain.cli import main
+from braingain.report import text
+from experiments.testing import scenario_text
+
+BRAINGAIN = str(Path(sys.executable).with_name("braingain"))
+WHAT_IF = """
+[[events]]
+kind = "join_convention"
+year = 2002
+countries = ["all"]
+convention = "global"
+"""
+VOID = {"meta", "img", "br", "hr", "link", "input", "source", "col", "area", "base", "wbr"}
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("compare")
+    base, alt = folder / "base.toml", folder / "alt.toml"
+    base.write_text(scenario_text("base", replications=4, years=5), encoding="utf-8")
+    alt.write_text(scenario_text("alt", replications=4, years=5) + WHAT_IF, encoding="utf-8")
+    out = folder / "out"
+    argv = ["compare", str(base), str(alt), "--workers", "1", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    assert main(["report", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("run")
+    scenario = folder / "one.toml"
+    scenario.write_text(scenario_text("one", replications=3, years=4), encoding="utf-8")
+    out = folder / "out"
+    argv = ["run", str(scenario), "--workers", "1", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    return out
+
+
+class _Checker(HTMLParser):
+    """Collects tags, attributes and text; fails on tags closed out of order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.problems: list[str] = []
+        self.urls: list[str] = []
+        self.images: list[str] = []
+        self.text: list[str] = []
+        self.doctype = False
+
+    def handle_decl(self, decl: str) -> None:
+        self.doctype = decl.lower() == "doctype html"
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        for name in ("src", "href", "srcset", "data", "poster"):
+            if name in values:
+                self.urls.append(values[name])
+        if tag == "img":
+            self.images.append(values.get("src", ""))
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.problems.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+            return
+        self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _parse(path: Path) -> _Checker:
+    checker = _Checker()
+    checker.feed(path.read_text(encoding="utf-8"))
+    checker.close()
+    return checker
+
+
+def _words(checker: _Checker) -> str:
+    return " ".join(" ".join(checker.text).split())
+
+
+def test_compare_report_is_valid_self_contained_html(compared):
+    report = compared / "report.html"
+    checker = _parse(report)
+    assert checker.doctype
+    assert checker.problems == [] and checker.stack == []
+    assert checker.urls and all(u.startswith("data:image/png;base64,") for u in checker.urls)
+    source = report.read_text(encoding="utf-8")
+    assert not re.search(r'\b(?:src|href|srcset)="(?!data:image/png;base64,)', source)
+    outside_data = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", source)
+    assert not re.search(r"https?://|url\(|@import", outside_data)
+    figures = sorted((compared / "report_figures").glob("*.png"))
+    assert len(figures) == len(checker.images) >= 5
+    embedded = {base64.b64decode(u.split(",", 1)[1]) for u in checker.images}
+    assert embedded == {p.read_bytes() for p in figures}  # the PNG files are the page's figures
+    words = _words(checker)
+    sections = (
+        "Findings",
+        "Read with care",
+        "What-if differences per region",
+        "Assumptions and their sources",
+        "Quality card",
+        "How to reproduce",
+    )
+    for section in sections:
+        assert section in words
+    assert words.index("Findings") < words.index("Read with care") < words.index("Quality card")
+
+
+def test_compare_report_states_the_numbers_of_comparison_csv(compared):
+    words = _words(_parse(compared / "report.html"))
+    table = pd.read_csv(compared / "comparison.csv")
+    broad = table[table["level"].isin(["region", "world"])]
+    checked = 0
+    for row in broad.itertuples(index=False):
+        if row.metric not in ("net_brain_gain", "human_capital"):
+            continue
+        for value in (row.difference, row.ci_low, row.ci_high):
+            number = text.difference(row.metric, value, unit=False)
+            assert number in words, f"{row.area} {row.year} {row.metric}: {number} missing"
+            checked += 1
+    assert checked >= 2 * 2 * 8 * 3  # two years, two metrics, 7 regions and the world
+    world = broad[(broad["area"] == "WLD") & (broad["metric"] == "net_brain_gain")]
+    last = world[world["year"] == world["year"].max()].iloc[0]
+    sentence = f"by {text.points(last['difference'])}"
+    assert sentence in words and "percentage points" in sentence
+
+
+def test_probability_of_gain_matches_the_replications(compared):
+    words = _words(_parse(compared / "report.html"))
+    frame = pd.read_parquet(compared / "metrics.parquet")
+    last = frame["year"].max()
+    cell = frame[frame["year"] == last].copy()
+    cell["weighted"] = cell["net_brain_gain"] * cell["adult_residents"]
+    world = cell.groupby(["scenario", "replication"])[["weighted", "adult_residents"]].sum()
+    nbg = (world["weighted"] / world["adult_residents"]).unstack("scenario")
+    higher = int((nbg["alt"] - nbg["base"] > 0).sum())
+    assert f"it is higher in {text.share_of_runs(higher, len(nbg))}" in words
+
+
+def test_report_loads_in_chromium_with_the_network_blocked(compared, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get chromium)")
+    blocked: list[str] = []
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(("file://", "data:")):
+            request_route.continue_()
+        else:
+            blocked.append(url)
+            request_route.abort()
+
+    args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=args)
+        context = browser.new_context()
+        context.route("**/*", route)
+        page = context.new_page()
+        page.goto((compared / "report.html").as_uri())
+        page.wait_for_load_state("load")
+        drawn = page.evaluate(
+            "Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"
+        )
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    assert drawn and all(drawn)
+    assert blocked == []
+
+
+def test_run_report_gives_levels_and_probability_of_brain_gain(ran):
+    assert main(["report", str(ran), "--out", str(ran / "policy.html")]) == 0
+    checker = _parse(ran / "policy.html")
+    assert checker.problems == []
+    words = _words(checker)
+    assert (ran / "policy_figures" / "probability_of_gain.png").exists()
+    summary = pd.read_csv(ran / "summary.csv")
+    world = summary[(summary["level"] == "world") & (summary["year"] == summary["year"].max())]
+    row = world.iloc[0]
+    assert f"skilled emigration rate {text.percent(row['skilled_emigration_rate_mean'])}" in words
+    assert f"human capital {text.percent(row['human_capital_mean'])}" in words
+    assert text.points(row["net_brain_gain_mean"]) in words
+    assert "Levels per region" in words and "What-if differences" not in words
+    manifest = json.loads((ran / "manifest.json").read_text())
+    assert manifest["git"]["commit"] is None or manifest["git"]["commit"] in words
+    assert f"braingain {manifest['versions']['braingain']}" in words
+    assert "seed 7" in words
+
+
+def test_sensitivity_and_discovery_sections_when_their_files_are_there(ran, tmp_path):
+    folder = tmp_path / "with_sa"
+    shutil.copytree(ran, folder)
+    pd.DataFrame(
+        {
+            "output": ["nbg_SSF_2030"] * 4,
+            "input": ["recognition_base", "perception_ict"] * 2,
+            "index": ["ST", "ST", "S1", "S1"],
+            "value": [0.52, 0.01, 0.40, -0.02],
+            "ci_low": [0.41, -0.02, 0.30, -0.05],
+            "ci_high": [0.63, 0.04, 0.50, 0.01],
+        }
+    ).to_csv(folder / "indices.csv", index=False)
+    pd.DataFrame(
+        {"description": ["gain in 84% of runs when recognition_base >= 0.52"], "coverage": [0.8]}
+    ).to_csv(folder / "prim_boxes.csv", index=False)
+    assert main(["report", str(folder)]) == 0
+    words = _words(_parse(folder / "report.html"))
+    assert "recognition_base (ST 0.52, 95% interval 0.41 to 0.63)" in words
+    assert "1 of 2 inputs are not distinguishable from 0" in words
+    assert "gain in 84% of runs when recognition_base >= 0.52" in words
+    assert "Sensitivity analysis included below" in words
+
+
+def _one_line_exit_2(argv: list[str], capsys) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    return err
+
+
+def test_bad_input_gets_one_line_and_exit_2(compared, tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "not a results folder" in _one_line_exit_2(["report", str(empty)], capsys)
+    assert "no such folder" in _one_line_exit_2(["report", str(tmp_path / "nope")], capsys)
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    assert "not a folder" in _one_line_exit_2(["report", str(a_file)], capsys)
+    half = tmp_path / "half"
+    shutil.copytree(compared, half)
+    manifest = json.loads((half / "manifest.json").read_text())
+    manifest["status"] = "interrupted"
+    (half / "manifest.json").write_text(json.dumps(manifest))
+    (half / "metrics.parquet").unlink()
+    (half / "summary.csv").unlink()
+    message = _one_line_exit_2(["report", str(half)], capsys)
+    assert "has not finished" in message and "interrupted" in message
+    killed = tmp_path / "killed"
+    shutil.copytree(compared, killed)
+    (killed / "metrics.parquet").unlink()
+    assert "metrics.parquet missing" in _one_line_exit_2(["report", str(killed)], capsys)
+    broken = tmp_path / "broken"
+    shutil.copytree(compared, broken)
+    (broken / "comparison.csv").write_text("baseline,alternative\nbase,alt\n")
+    assert "lacks the columns" in _one_line_exit_2(["report", str(broken)], capsys)
+
+
+def test_console_script_reports_bad_input_without_traceback(tmp_path):
+    done = subprocess.run(
+        [BRAINGAIN, "report", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert html.escape(str(tmp_path)) in done.stderr or str(tmp_path) in done.stderr
