@@ -146,6 +146,7 @@ class MigrationModel(mesa.Model):
             ethical_cap=np.zeros((n, n)),
             displaced=np.zeros((n, n)),
             emigration_flows=np.zeros((n, n)),
+            corridor_constant=np.zeros((n, n)),
             iab_destination=initial.iab_destinations(w),
         )
         study_spread = calibrate_study_destinations(self)
@@ -155,8 +156,13 @@ class MigrationModel(mesa.Model):
         self.start_totals = start
         self.entered = tally(self.pop.origin, self.pop.weight, n)
         self.retired = np.zeros(n)
-        self.corridors.skilled_diaspora = corridor_members(self)
-        self.corridors.skilled_diaspora_start = self.corridors.skilled_diaspora.copy()
+        c = self.corridors
+        c.skilled_diaspora = corridor_members(self)
+        c.skilled_diaspora_start = c.skilled_diaspora.copy()
+        # a corridor's people of all education levels are at least its skilled ones (the IAB
+        # and World Bank data disagree on some corridors): the network effect's base
+        c.migrant_stock = np.maximum(c.migrant_stock, c.skilled_diaspora_start)
+        c.diaspora = c.migrant_stock.copy()
         self.corridors.recognition = recognition_matrix(self)
         initial.initial_recognition(self.pop, self.corridors.recognition, p, rng)
         set_wages(self)

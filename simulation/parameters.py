@@ -428,6 +428,28 @@ class Params:
         A,
         "Cost of moving back home (lower than a new move: the place and people are known).",
     )
+    destination_size_weight: float = number(
+        1.0,
+        0.0,
+        2.0,
+        "utility per log share",
+        "M4",
+        A,
+        "Gravity mass: opportunities grow with the destination's share of the world's adults, so "
+        "the number of countries does not inflate the pull of moving (onward moves, and the "
+        "part of leavers' destinations that follows the utilities).",
+    )
+    corridor_persistence: float = number(
+        0.7,
+        0.0,
+        1.0,
+        "share",
+        "M4",
+        "assumption; Beine, Docquier & Ozden (2011): networks explain about 71% of the "
+        "variability of bilateral flows",
+        "Weight of where an origin's diaspora lives in where its new emigrants go; the rest "
+        "follows M4's utilities (distance, language, wages, visas, network).",
+    )
     calibration_horizon: int = number(
         30,
         5,

@@ -62,8 +62,8 @@ class CountryState:
     enrol_cost: np.ndarray  # calibrated enrolment intercept (logit)
     study_abroad_constant: np.ndarray  # calibrated abroad intercept of M2
     emigration_constant: np.ndarray  # calibrated intercept of leaving home (M4), by origin
-    destination_constant: np.ndarray  # calibrated pull of each destination (M4)
     study_destination_constant: np.ndarray  # calibrated pull of each place of study (M2)
+    destination_share: np.ndarray  # share of the world's adults at start (gravity mass, M4)
     perceived_prospect: np.ndarray
     knowledge_transfer: np.ndarray  # last year's, feeds M8
     remittances: np.ndarray  # last year's, feeds M1
@@ -89,6 +89,7 @@ class CorridorState:
     ethical_cap: np.ndarray  # [destination, origin] share of recruitment forgone
     displaced: np.ndarray  # [from, to] unskilled people displaced across the border
     emigration_flows: np.ndarray  # people of o who became skilled emigrants in d, run total
+    corridor_constant: np.ndarray  # calibrated pull of destination d for emigrants of o (M4)
     iab_destination: np.ndarray  # bool per country: one of the 20 IAB destinations
 
 
@@ -177,8 +178,8 @@ def initial_state(world: World, params: Params) -> CountryState:
         enrol_cost=np.zeros(n),
         study_abroad_constant=np.zeros(n),
         emigration_constant=np.zeros(n),
-        destination_constant=np.zeros(n),
         study_destination_constant=np.zeros(n),
+        destination_share=adults / adults.sum(),
         perceived_prospect=np.zeros(n),
         knowledge_transfer=np.zeros(n),
         remittances=np.zeros(n),

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 BISECTION_STEPS = 40
 INTERCEPT_RANGE = 30.0
-DESTINATION_ITERATIONS = 30
 
 
 def expected_shock(model: MigrationModel) -> np.ndarray:
@@ -282,25 +281,25 @@ def _shifted(probability: np.ndarray, shift: np.ndarray) -> np.ndarray:
     return expit(logit(np.clip(probability, 1e-12, 1 - 1e-12)) + shift)[:, None]
 
 
-def calibrate_destinations(model: MigrationModel) -> None:
-    """Destination constants: new emigrants (of every origin, in proportion to its skilled
-    emigrants) spread over destinations like the skilled immigrants at start (iterative
-    proportional fitting on the home graduates' destination choice)."""
-    s, n = model.state, model.state.n
-    s.destination_constant[:] = 0.0
-    immigrants = model.corridors.skilled_diaspora.sum(axis=0)
-    if immigrants.sum() <= 0:
-        return
-    target = np.maximum(immigrants / immigrants.sum(), 1e-9)
-    weight = model.corridors.skilled_diaspora.sum(axis=1)
+def calibrate_corridors(model: MigrationModel) -> None:
+    """Corridor constants: a new emigrant of origin o goes to d with probability
+    persistence x (o's skilled emigrants living in d at start, as a share) + (1 - persistence)
+    x the share M4's utilities give d (distance, language, wages, visas, network...), so new
+    flows follow the corridors where diasporas live (Beine, Docquier & Ozden 2011: networks
+    explain about 71% of the variation in flow sizes) and move with the utilities when those
+    change. One step of the logit does it: adding ln(target / share) to the utilities of a
+    row makes its shares the target."""
+    p, c, n = model.params, model.corridors, model.state.n
+    c.corridor_constant[:] = 0.0
     idx = np.arange(n)
-    u = move_utility(model, idx, idx, idx, np.zeros(n, bool), np.ones(n))
-    constant = np.zeros(n)
-    for _ in range(DESTINATION_ITERATIONS):
-        flow = weight @ logit_probabilities(u + constant[None, :])
-        share = flow / max(flow.sum(), 1e-300)
-        constant += np.log(target / np.maximum(share, 1e-300))
-    s.destination_constant[:] = constant - constant.max()
+    gravity = logit_probabilities(move_utility(model, idx, idx, idx, np.zeros(n, bool), np.ones(n)))
+    stock = c.skilled_diaspora * (1 - np.eye(n))
+    total = stock.sum(axis=1, keepdims=True)
+    observed = np.divide(stock, total, out=gravity.copy(), where=total > 0)
+    target = p.corridor_persistence * observed + (1 - p.corridor_persistence) * gravity
+    with np.errstate(divide="ignore", invalid="ignore"):
+        constant = np.log(target) - np.log(gravity)
+    c.corridor_constant[:] = np.where(np.isfinite(constant), constant, 0.0)
 
 
 def calibrate_leaving(model: MigrationModel) -> StartFlows:
@@ -328,7 +327,7 @@ def calibrate_start(model: MigrationModel) -> None:
 
     p, s, w = model.params, model.state, model.world
     calibrate_study_abroad(model, np.nan_to_num(w.column("outbound_ratio")))
-    calibrate_destinations(model)
+    calibrate_corridors(model)
     flows = calibrate_leaving(model)
     leavers = (flows.home * flows.consider_home).sum(axis=1) * leaving_chance(
         flows, s.emigration_constant

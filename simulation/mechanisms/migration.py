@@ -86,7 +86,8 @@ def move_utility(
     visa = visa * (1 - c.ethical_cap.T[origin])
     u += p.visa_weight * np.log(np.maximum(visa, p.visa_floor))
     u += p.social_openness_weight * s.social_openness[None, :]
-    u += s.destination_constant[None, :]
+    u += p.destination_size_weight * np.log(s.destination_share)[None, :]
+    u += np.where(leaving[:, None], c.corridor_constant[origin], 0.0)  # where leavers go
     rows = np.arange(len(origin))
     u[rows, location] = -np.inf
     u[rows, origin] = -np.inf
