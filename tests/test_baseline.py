@@ -55,7 +55,8 @@ def test_the_world_rate_changes_little(runs):
 def test_no_country_is_swamped(runs):
     frame, twin = runs
     last = 2000 + YEARS
-    ratio = frame.xs(last, level="year")["adult_residents"] / twin.xs(last, level="year")[
-        "adult_residents"
-    ]
+    ratio = (
+        frame.xs(last, level="year")["adult_residents"]
+        / twin.xs(last, level="year")["adult_residents"]
+    )
     assert ratio.max() <= 1.25, ratio.sort_values().tail(3)

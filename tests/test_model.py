@@ -20,7 +20,7 @@ from simulation import (
     synthetic_world,
 )
 from simulation.agents import Country, DiasporaNode, SkilledWorker, Student
-from simulation.initial import skilled_emigrant_matrix
+from simulation.metrics import COUNTERFACTUAL_METRICS
 from simulation.model import FLOW_NAMES
 from simulation.population import STUDENT, WORKER
 
@@ -51,14 +51,22 @@ def test_model_is_a_mesa_model_with_country_and_diaspora_agents(world):
     assert isinstance(model, mesa.Model)
     countries = model.agents_by_type[Country]
     assert len(countries) == world.n
+    members = model.corridors.skilled_diaspora
+    assert len(model.diaspora_nodes()) == int((members > 0).sum())  # built on request
     nodes = model.agents_by_type[DiasporaNode]
-    assert len(nodes) == int((model.skilled_diaspora > 0).sum())
+    assert len(nodes) == int((members > 0).sum())
     node = nodes.to_list()[0]
-    assert node.members == pytest.approx(model.skilled_diaspora[node.origin, node.destination])
+    assert node.members == pytest.approx(members[node.origin, node.destination])
     # country -members- node -ties- origin
     name = ("diaspora", node.origin, node.destination)
-    assert model.network.has_edge(world.codes[node.destination], name)
-    assert model.network.has_edge(name, world.codes[node.origin])
+    network = model.network
+    assert network.has_edge(world.codes[node.destination], name)
+    assert network.has_edge(name, world.codes[node.origin])
+    for _ in range(3):  # nodes stay in step after any number of steps
+        model.step()
+    assert set(model.diaspora_nodes()) == set(
+        zip(*np.nonzero(model.corridors.skilled_diaspora), strict=True)
+    )
 
 
 def test_person_handles_read_their_rows(world):
@@ -72,31 +80,39 @@ def test_person_handles_read_their_rows(world):
     row = workers[5].row
     assert workers[5].origin == model.pop.origin[row]
     assert workers[5].recognised == model.pop.recognised[row]
+    uid = workers[5].uid
     for _ in range(3):
         model.step()
-    # retired people's handles leave the model; the rest still read live rows
+    # handles are built on request: asking again drops those of people who left the model,
+    # and every handle reads its person's live row
+    current = model.person_agents()
+    assert len(current) == model.pop.n
     assert all(h.alive for h in model.agents_by_type.get(SkilledWorker, []))
+    survivor = [h for h in current if h.uid == uid]
+    if survivor:
+        row = model.pop.rows_of(np.array([uid]))[0]
+        assert survivor[0].age == model.pop.age[row]
 
 
 def test_initial_weights_match_the_data(world):
+    """Per origin, the skilled emigrants of each kind (IAB destinations, elsewhere) add up to
+    the start totals exactly, and every country's skilled residents are the table's (bar the
+    floor cases, tested in test_start_state)."""
     model = MigrationModel(world, Params(agents_per_country=100), rng=0)
     pop = model.pop
     n = world.n
-    workers = pop.kind == WORKER
-    home = workers & (pop.location == pop.origin)
-    skilled = world.column("pop_adult") * world.column("tertiary_share")
-    emigrants = skilled_emigrant_matrix(world)
-    natives = np.maximum(skilled - emigrants.sum(axis=0), 0.1 * skilled)
-    # per origin, each group's weighted total is the data's exactly
-    assert np.allclose(np.bincount(pop.origin[home], pop.weight[home], minlength=n), natives)
-    assert np.allclose(model.skilled_diaspora.sum(axis=1), emigrants.sum(axis=1))
-    # every country has agents, and no more than agents_per_country of its own
+    abroad = (pop.kind == WORKER) & (pop.location != pop.origin)
+    iab = model.corridors.iab_destination[pop.location]
+    expected = model.start_totals["skilled_emigrants"]
+    for mask, columns in ((abroad & iab, iab_mask(world)), (abroad & ~iab, ~iab_mask(world))):
+        got = np.bincount(pop.origin[mask], pop.weight[mask], minlength=n)
+        assert np.allclose(got, expected[:, columns].sum(axis=1), rtol=1e-9)
     per_origin = np.bincount(pop.origin, minlength=n)
-    assert per_origin.min() > 0 and per_origin.max() <= 100
-    # at destinations, corridors too small for an agent were merged into the origin's others,
-    # so skilled residents match the data closely but not exactly
-    here = np.bincount(pop.location[workers], pop.weight[workers], minlength=n)
-    assert np.allclose(here, np.maximum(skilled, natives + emigrants.sum(axis=0)), rtol=0.1)
+    assert per_origin.min() > 0
+
+
+def iab_mask(world) -> np.ndarray:
+    return world.column("iab_destination") > 0
 
 
 def test_same_seed_same_results_different_seed_different(world):
@@ -138,7 +154,7 @@ def test_metrics_frame_is_tidy(world):
     assert len(frame) == (1 + 3) * world.n  # the start year, then every simulated year
     assert frame.year.min() == world.start_year
     assert frame.groupby("year").size().eq(world.n).all()
-    expected = [m for m in METRICS if m not in ("human_capital_no_migration", "net_brain_gain")]
+    expected = [m for m in METRICS if m not in COUNTERFACTUAL_METRICS]
     assert list(frame.columns[2:]) == expected
     start = frame[frame.year == world.start_year]
     flows = [m for m in start.columns[2:] if start[m].isna().any()]
@@ -174,17 +190,24 @@ def test_region_aggregation_recomputes_ratios(world):
 
 def test_net_brain_gain_uses_the_counterfactual(world):
     frame = simulate_with_counterfactual(world, Params(agents_per_country=40), years=4, seed=2)
-    alone = simulate(world, Params(agents_per_country=40), years=4, seed=2, migration=False)
-    assert np.allclose(frame.human_capital_no_migration, alone.human_capital)
-    assert np.allclose(frame.net_brain_gain, frame.human_capital - alone.human_capital)
+    alone = simulate(world, Params(agents_per_country=40), years=4, seed=2, emigration=False)
+    # the twin's natives at home, with this run's immigrants
+    immigrants = frame.skilled_residents - frame.skilled_natives
+    assert np.allclose(frame.skilled_residents_no_emigration, alone.skilled_natives + immigrants)
+    adults = alone.adult_natives + frame.adult_residents - frame.adult_natives
+    assert np.allclose(frame.adult_residents_no_emigration, adults)
+    counter = frame.skilled_residents_no_emigration / frame.adult_residents_no_emigration
+    assert np.allclose(frame.net_brain_gain, frame.human_capital - counter)
     assert frame.net_brain_gain.abs().sum() > 0
+    start = frame[frame.year == world.start_year]
+    assert np.allclose(start.net_brain_gain, 0.0)  # nobody has moved yet
 
 
 def test_counterfactual_meets_the_same_shocks(world):
     """Common random numbers: shocks do not depend on whether migration happens."""
     params = Params(agents_per_country=40)
     with_migration = simulate(world, params, years=8, seed=9)
-    without = simulate(world, params, years=8, seed=9, migration=False)
+    without = simulate(world, params, years=8, seed=9, emigration=False)
     assert np.array_equal(
         with_migration.shock_intensity.to_numpy(), without.shock_intensity.to_numpy()
     )

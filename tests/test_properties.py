@@ -45,13 +45,13 @@ def parameter_sets(draw) -> Params:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(params=parameter_sets(), seed=st.integers(0, 2**32 - 1), migration=st.booleans())
-def test_random_parameters_keep_the_model_sound(params, seed, migration):
-    model = MigrationModel(WORLD, params, rng=seed, migration=migration)
+@given(params=parameter_sets(), seed=st.integers(0, 2**32 - 1), emigration=st.booleans())
+def test_random_parameters_keep_the_model_sound(params, seed, emigration):
+    model = MigrationModel(WORLD, params, rng=seed, emigration=emigration)
     for _ in range(4):
         model.step()
         assert np.all(np.abs(model.conservation_error()) <= 1e-9 * model.entered + 1e-6)
-        for probs in (model.recognition, emigration_destinations(model)):
+        for probs in (model.corridors.recognition, emigration_destinations(model)):
             assert np.all((probs >= 0) & (probs <= 1))
         p = enrolment_probability(model)
         assert np.all((p >= 0) & (p <= 1))

@@ -18,7 +18,7 @@ from simulation.mechanisms.recognition import later_recognition_and_skill, recog
 from simulation.metrics import country_metrics
 from simulation.population import STUDENT, WORKER
 
-O, D, E = 2, 0, 1  # an origin, its main destination and a third country
+ORI, DST, THIRD = 2, 0, 1  # an origin, its main destination and a third country
 
 
 def make_model(**params) -> MigrationModel:
@@ -37,14 +37,14 @@ def model() -> MigrationModel:
 
 
 def home_class_utility(model: MigrationModel, doctorate: bool = False) -> np.ndarray:
-    """Utility of each destination for a worker at home in O with a home degree."""
-    idx = np.array([O])
+    """Utility of each destination for a worker at home in ORI with a home degree."""
+    idx = np.array([ORI])
     return migration.move_utility(model, idx, idx, idx, np.array([doctorate]), np.ones(1))[0]
 
 
 def abroad_class_utility(model: MigrationModel) -> np.ndarray:
-    """Utility of each destination for a worker of O living in D (an onward move)."""
-    o, loc = np.array([O]), np.array([D])
+    """Utility of each destination for a worker of ORI living in DST (an onward move)."""
+    o, loc = np.array([ORI]), np.array([DST])
     return migration.move_utility(model, o, o, loc, np.array([False]), np.ones(1))[0]
 
 
@@ -60,56 +60,56 @@ def worker_rows(model: MigrationModel, origin: int, location: int) -> np.ndarray
 # --- M4: the utility of moving -----------------------------------------------------------------
 def test_m4_wage_term_pulls_toward_higher_pay(model):
     before = home_class_utility(model)
-    model.state.wage_skilled[E] *= 2
-    model.state.wage_unskilled[E] *= 2
+    model.state.wage_skilled[THIRD] *= 2
+    model.state.wage_unskilled[THIRD] *= 2
     after = home_class_utility(model)
-    assert after[E] > before[E] + 0.5 * np.log(2)
-    assert after[D] == pytest.approx(before[D])
+    assert after[THIRD] > before[THIRD] + 0.5 * np.log(2)
+    assert after[DST] == pytest.approx(before[DST])
 
 
 def test_m4_distance_term_makes_far_destinations_costlier(model):
     before = home_class_utility(model)
-    model.world.distance_km[O, E] *= 4
-    assert home_class_utility(model)[E] < before[E]
+    model.world.distance_km[ORI, THIRD] *= 4
+    assert home_class_utility(model)[THIRD] < before[THIRD]
 
 
 def test_m4_visa_term_follows_the_group(model):
     before = home_class_utility(model)
-    model.state.visa["skilled"][E] = 1.0
-    model.state.visa["skilled"][D] = 0.01
+    model.state.visa["skilled"][THIRD] = 1.0
+    model.state.visa["skilled"][DST] = 0.01
     after = home_class_utility(model)
-    assert after[E] >= before[E] and after[D] < before[D]
+    assert after[THIRD] >= before[THIRD] and after[DST] < before[DST]
     doctor_before = home_class_utility(model, doctorate=True)
-    model.state.visa["scientists"][E] = 0.01
-    assert home_class_utility(model, doctorate=True)[E] < doctor_before[E]
+    model.state.visa["scientists"][THIRD] = 0.01
+    assert home_class_utility(model, doctorate=True)[THIRD] < doctor_before[THIRD]
 
 
 def test_m4_network_term_follows_the_diaspora(model):
     before = home_class_utility(model)
-    model.corridors.diaspora[O, E] *= 20
-    assert home_class_utility(model)[E] > before[E]
+    model.corridors.diaspora[ORI, THIRD] *= 20
+    assert home_class_utility(model)[THIRD] > before[THIRD]
     off = make_model(m6_diaspora=False)
     before = home_class_utility(off)
-    off.corridors.diaspora[O, E] *= 20
-    assert home_class_utility(off)[E] == pytest.approx(before[E])
+    off.corridors.diaspora[ORI, THIRD] *= 20
+    assert home_class_utility(off)[THIRD] == pytest.approx(before[THIRD])
 
 
 def test_m4_social_openness_attracts_movers_and_keeps_migrants(model):
     before = home_class_utility(model)
-    model.state.social_openness[E] = 1.0
-    model.state.social_openness[D] = 0.0
+    model.state.social_openness[THIRD] = 1.0
+    model.state.social_openness[DST] = 0.0
     after = home_class_utility(model)
-    assert after[E] > before[E] and after[D] < before[D]
-    rows = worker_rows(model, O, D)
+    assert after[THIRD] > before[THIRD] and after[DST] < before[DST]
+    rows = worker_rows(model, ORI, DST)
     stay_closed, _ = migration.stay_and_home_utility(model, rows, np.zeros(len(rows)))
-    model.state.social_openness[D] = 1.0
+    model.state.social_openness[DST] = 1.0
     stay_open, _ = migration.stay_and_home_utility(model, rows, np.zeros(len(rows)))
     assert (stay_open > stay_closed).all()
 
 
 def test_m4_home_tie_keeps_people_home_and_pulls_emigrants_back(model):
-    at_home = worker_rows(model, O, O)
-    abroad = worker_rows(model, O, D)
+    at_home = worker_rows(model, ORI, ORI)
+    abroad = worker_rows(model, ORI, DST)
     model.pop.column("tie")[at_home] = 0.0
     model.pop.column("tie")[abroad] = 0.0
     stay_weak, _ = migration.stay_and_home_utility(model, at_home, np.zeros(len(at_home)))
@@ -122,15 +122,15 @@ def test_m4_home_tie_keeps_people_home_and_pulls_emigrants_back(model):
 
 
 def test_m4_return_terms(model):
-    rows = worker_rows(model, O, D)
+    rows = worker_rows(model, ORI, DST)
     post = np.zeros(len(rows))
     _, home = migration.stay_and_home_utility(model, rows, post)
-    model.state.return_incentive[O] = 2.0
+    model.state.return_incentive[ORI] = 2.0
     _, with_incentive = migration.stay_and_home_utility(model, rows, post)
     assert with_incentive == pytest.approx(home + 2.0)
     costly = make_model(return_cost=5.0)
     cheap = make_model(return_cost=0.0)
-    rows = worker_rows(cheap, O, D)
+    rows = worker_rows(cheap, ORI, DST)
     _, dear = migration.stay_and_home_utility(costly, rows, np.zeros(len(rows)))
     _, low = migration.stay_and_home_utility(cheap, rows, np.zeros(len(rows)))
     assert low == pytest.approx(dear + 5.0)
@@ -138,38 +138,40 @@ def test_m4_return_terms(model):
 
 def test_m4_leaving_intercept_acts_on_leaving_home_only(model):
     home_before, onward_before = home_class_utility(model), abroad_class_utility(model)
-    model.state.emigration_constant[O] += 1.0
-    assert home_class_utility(model)[E] == pytest.approx(home_before[E] + 1.0)
-    assert abroad_class_utility(model)[E] == pytest.approx(onward_before[E])
+    model.state.emigration_constant[ORI] += 1.0
+    assert home_class_utility(model)[THIRD] == pytest.approx(home_before[THIRD] + 1.0)
+    assert abroad_class_utility(model)[THIRD] == pytest.approx(onward_before[THIRD])
 
 
 def test_m4_onward_moves_pay_the_base_cost():
     cheap, dear = make_model(move_cost_base=0.0), make_model(move_cost_base=4.0)
-    assert abroad_class_utility(dear)[E] == pytest.approx(abroad_class_utility(cheap)[E] - 4.0)
+    assert abroad_class_utility(dear)[THIRD] == pytest.approx(
+        abroad_class_utility(cheap)[THIRD] - 4.0
+    )
 
 
 def test_m4_graduates_staying_abroad_are_emigrating(model):
-    rows = worker_rows(model, O, D)
+    rows = worker_rows(model, ORI, DST)
     post = np.ones(len(rows))
     _, home = migration.stay_and_home_utility(model, rows, post)
-    model.state.emigration_constant[O] += 1.0
+    model.state.emigration_constant[ORI] += 1.0
     _, home_after = migration.stay_and_home_utility(model, rows, post)
     assert home_after == pytest.approx(home - 1.0)
     _, settled = migration.stay_and_home_utility(model, rows, np.zeros(len(rows)))
-    model.state.emigration_constant[O] -= 1.0
+    model.state.emigration_constant[ORI] -= 1.0
     _, settled_after = migration.stay_and_home_utility(model, rows, np.zeros(len(rows)))
     assert settled_after == pytest.approx(settled)
 
 
 def test_m4_post_study_bonus_keeps_graduates_where_they_studied(model):
-    rows = worker_rows(model, O, D)
+    rows = worker_rows(model, ORI, DST)
     settled, _ = migration.stay_and_home_utility(model, rows, np.zeros(len(rows)))
     graduating, _ = migration.stay_and_home_utility(model, rows, np.ones(len(rows)))
     assert graduating == pytest.approx(settled + model.params.post_study_bonus)
 
 
 def test_m4_skill_lost_lowers_pay(model):
-    rows = worker_rows(model, O, O)
+    rows = worker_rows(model, ORI, ORI)
     stay, _ = migration.stay_and_home_utility(model, rows, np.zeros(len(rows)))
     model.pop.column("skill_change")[rows] = -1.0
     lower, _ = migration.stay_and_home_utility(model, rows, np.zeros(len(rows)))
@@ -179,7 +181,7 @@ def test_m4_skill_lost_lowers_pay(model):
 
 def test_m4_considering_a_move(model):
     p = model.params
-    rows = worker_rows(model, O, O)
+    rows = worker_rows(model, ORI, ORI)
     model.pop.column("age")[rows] = 30.0
     calm = migration.consider_probability(model, rows, np.zeros(model.state.n))
     assert calm == pytest.approx(np.full(len(rows), p.consider_rate_young))
@@ -192,10 +194,10 @@ def test_m4_considering_a_move(model):
         p.consider_rate_old
     )
     shock = np.zeros(model.state.n)
-    shock[O] = 0.2  # M7: a shock where one lives raises the wish to move
+    shock[ORI] = 0.2  # M7: a shock where one lives raises the wish to move
     shaken = migration.consider_probability(model, rows, shock)
     assert shaken == pytest.approx(p.consider_rate_old * (1 + p.shock_move_sensitivity * 0.2))
-    abroad = worker_rows(model, O, D)
+    abroad = worker_rows(model, ORI, DST)
     model.pop.column("age")[abroad] = 60.0
     model.pop.column("years_abroad")[abroad] = 1
     recent = migration.consider_probability(model, abroad, np.zeros(5))
@@ -204,31 +206,31 @@ def test_m4_considering_a_move(model):
 
 # --- M2: where to study ----------------------------------------------------------------------
 def study(model: MigrationModel) -> np.ndarray:
-    return education.study_utility(model, doctorate=False)[O]
+    return education.study_utility(model, doctorate=False)[ORI]
 
 
 def test_m2_terms(model):
     s, c = model.state, model.corridors
-    s.edu_quality[E] = 0.3
+    s.edu_quality[THIRD] = 0.3
     base = study(model)
-    s.edu_quality[E] = 0.6
-    assert study(model)[E] > base[E]  # quality
+    s.edu_quality[THIRD] = 0.6
+    assert study(model)[THIRD] > base[THIRD]  # quality
     base = study(model)
-    model.world.distance_km[O, E] *= 4
-    assert study(model)[E] < base[E]  # distance
+    model.world.distance_km[ORI, THIRD] *= 4
+    assert study(model)[THIRD] < base[THIRD]  # distance
     base = study(model)
-    s.gdppc[E] *= 2
-    assert study(model)[E] > base[E]  # income of the place of study (positive weight)
+    s.gdppc[THIRD] *= 2
+    assert study(model)[THIRD] > base[THIRD]  # income of the place of study (positive weight)
     base = study(model)
-    s.visa["students"][E] = 0.01
-    assert study(model)[E] < base[E]  # student visas
+    s.visa["students"][THIRD] = 0.01
+    assert study(model)[THIRD] < base[THIRD]  # student visas
     base = study(model)
-    c.diaspora[O, E] *= 20
-    assert study(model)[E] > base[E]  # diaspora
+    c.diaspora[ORI, THIRD] *= 20
+    assert study(model)[THIRD] > base[THIRD]  # diaspora
     s.convention_year[:] = np.inf
     base = study(model)
-    s.convention_year[[O, E], 0] = model.year  # both in the same convention
-    assert study(model)[E] > base[E]  # degrees recognised back home
+    s.convention_year[[ORI, THIRD], 0] = model.year  # both in the same convention
+    assert study(model)[THIRD] > base[THIRD]  # degrees recognised back home
 
 
 def test_m2_abroad_intercept_matches_the_outbound_ratio(model):
@@ -246,33 +248,33 @@ def test_m5_recognition_terms():
     s.quality_assurance[:] = 0.5
     c.diaspora[:] = 0.0
     base = recognition_matrix(model)
-    assert base[O, D] == pytest.approx(0.3)
-    s.convention_year[[O, D], 0] = model.year  # a shared regional convention
+    assert base[ORI, DST] == pytest.approx(0.3)
+    s.convention_year[[ORI, DST], 0] = model.year  # a shared regional convention
     regional = recognition_matrix(model)
-    assert regional[O, D] == pytest.approx(0.3 + model.params.recognition_regional_boost)
+    assert regional[ORI, DST] == pytest.approx(0.3 + model.params.recognition_regional_boost)
     s.convention_year[:] = np.inf
-    s.convention_year[O, -1] = model.year  # the Global Convention needs both parties
-    assert recognition_matrix(model)[O, D] == pytest.approx(0.3)
-    s.convention_year[D, -1] = model.year
-    both = recognition_matrix(model)[O, D]
+    s.convention_year[ORI, -1] = model.year  # the Global Convention needs both parties
+    assert recognition_matrix(model)[ORI, DST] == pytest.approx(0.3)
+    s.convention_year[DST, -1] = model.year
+    both = recognition_matrix(model)[ORI, DST]
     assert both == pytest.approx(0.3 + model.params.recognition_global_boost)
     s.convention_year[:] = np.inf
-    s.quality_assurance[O] = 1.0  # quality assurance of the degree's country
-    assert recognition_matrix(model)[O, D] == pytest.approx(
+    s.quality_assurance[ORI] = 1.0  # quality assurance of the degree's country
+    assert recognition_matrix(model)[ORI, DST] == pytest.approx(
         0.3 + 0.5 * model.params.recognition_qa_weight
     )
-    s.quality_assurance[O] = 0.5
-    c.bilateral[O, D] = 0.2
-    assert recognition_matrix(model)[O, D] == pytest.approx(0.5)
-    c.bilateral[O, D] = 0.0
-    c.diaspora[O, D] = 1e6  # referrals
-    assert recognition_matrix(model)[O, D] > 0.3
+    s.quality_assurance[ORI] = 0.5
+    c.bilateral[ORI, DST] = 0.2
+    assert recognition_matrix(model)[ORI, DST] == pytest.approx(0.5)
+    c.bilateral[ORI, DST] = 0.0
+    c.diaspora[ORI, DST] = 1e6  # referrals
+    assert recognition_matrix(model)[ORI, DST] > 0.3
     assert np.diag(recognition_matrix(model)) == pytest.approx(1.0)
 
 
 def test_m5_later_recognition_and_skill_change():
     def unrecognised_abroad(model):
-        rows = worker_rows(model, O, D)
+        rows = worker_rows(model, ORI, DST)
         model.pop.column("recognised")[rows] = False
         model.corridors.recognition[:] = 1.0
         return rows
@@ -309,25 +311,25 @@ def test_m6_knowledge_transfer_raises_productivity_and_quality():
 
 def test_m6_knowledge_transfer_needs_ict_and_engagement(model):
     diaspora.diaspora_step(model, etraining=False)
-    base = model.state.knowledge_transfer[O]
+    base = model.state.knowledge_transfer[ORI]
     assert base > 0
-    model.state.engagement[O] *= 2
+    model.state.engagement[ORI] *= 2
     diaspora.diaspora_step(model, etraining=False)
-    assert model.state.knowledge_transfer[O] == pytest.approx(2 * base)
-    model.state.ict[O] /= 2
+    assert model.state.knowledge_transfer[ORI] == pytest.approx(2 * base)
+    model.state.ict[ORI] /= 2
     diaspora.diaspora_step(model, etraining=False)
-    assert model.state.knowledge_transfer[O] == pytest.approx(base)  # ICT at origin, and ...
+    assert model.state.knowledge_transfer[ORI] == pytest.approx(base)  # ICT at origin, and ...
     model.state.ict[:] *= 0.5  # ... at every destination
     diaspora.diaspora_step(model, etraining=False)
-    assert model.state.knowledge_transfer[O] < base
+    assert model.state.knowledge_transfer[ORI] < base
 
 
 def test_m6_remittances_fall_with_cost(model):
     diaspora.diaspora_step(model, etraining=False)
-    base = model.state.remittances[O]
-    model.state.remittance_cost[O] = 0.5
+    base = model.state.remittances[ORI]
+    model.state.remittance_cost[ORI] = 0.5
     diaspora.diaspora_step(model, etraining=False)
-    assert 0 < model.state.remittances[O] < base
+    assert 0 < model.state.remittances[ORI] < base
 
 
 # --- M7: environmental shocks -------------------------------------------------------------------
@@ -342,37 +344,37 @@ def test_m7_climate_trend_raises_hazard_probabilities():
 def test_m7_displacement_is_reduced_by_adaptation():
     def displaced(adaptation: float) -> float:
         model = make_model(cross_border_share=0.0)
-        model.state.adaptation[O] = adaptation
-        model.state.scheduled_severity[O] = 0.1
+        model.state.adaptation[ORI] = adaptation
+        model.state.scheduled_severity[ORI] = 0.1
         model.flows.reset()
         model.year += 1
         shocks.shock_step(model)
-        return model.flows.env_displaced[O]
+        return model.flows.env_displaced[ORI]
 
     assert displaced(1.0) < displaced(0.0)
 
 
 def test_m7_displaced_cross_borders_and_come_back():
     model = make_model(cross_border_share=0.1, displaced_return_rate=1.0)
-    skilled, unskilled = model.skilled_residents()[O], model.state.unskilled[O]
+    skilled, unskilled = model.skilled_residents()[ORI], model.state.unskilled[ORI]
     model.year += 1
-    shocks.displace_across_borders(model, np.where(np.arange(5) == O, 0.3, 0.0))
-    assert model.skilled_residents()[O] < skilled
-    assert model.state.unskilled[O] == pytest.approx(unskilled * 0.7)
-    assert model.pop.displaced.any() and model.corridors.displaced[O].sum() > 0
+    shocks.displace_across_borders(model, np.where(np.arange(5) == ORI, 0.3, 0.0))
+    assert model.skilled_residents()[ORI] < skilled
+    assert model.state.unskilled[ORI] == pytest.approx(unskilled * 0.7)
+    assert model.pop.displaced.any() and model.corridors.displaced[ORI].sum() > 0
     model.year += 1
     shocks.return_displaced(model)
-    assert model.state.unskilled[O] == pytest.approx(unskilled)
-    assert model.skilled_residents()[O] == pytest.approx(skilled)
+    assert model.state.unskilled[ORI] == pytest.approx(unskilled)
+    assert model.skilled_residents()[ORI] == pytest.approx(skilled)
 
 
 def test_m7_displaced_go_near_to_big_places_with_diasporas(model):
-    base = shocks.displacement_destinations(model)[O]
-    model.world.distance_km[O, E] *= 5
-    assert shocks.displacement_destinations(model)[O, E] < base[E]
-    base = shocks.displacement_destinations(model)[O]
-    model.corridors.diaspora[O, E] *= 50
-    assert shocks.displacement_destinations(model)[O, E] > base[E]
+    base = shocks.displacement_destinations(model)[ORI]
+    model.world.distance_km[ORI, THIRD] *= 5
+    assert shocks.displacement_destinations(model)[ORI, THIRD] < base[THIRD]
+    base = shocks.displacement_destinations(model)[ORI]
+    model.corridors.diaspora[ORI, THIRD] *= 50
+    assert shocks.displacement_destinations(model)[ORI, THIRD] > base[THIRD]
 
 
 # --- M1: the incentive effect ------------------------------------------------------------------
