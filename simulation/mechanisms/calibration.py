@@ -38,8 +38,10 @@ from simulation.population import STUDENT, WORKER, tally
 if TYPE_CHECKING:
     from simulation.model import MigrationModel
 
-BISECTION_STEPS = 40
 INTERCEPT_RANGE = 30.0
+AGE_BIN = 5.0  # years per age bin of the projection
+GRID, GRID_ROUNDS = 12, 2  # candidates per round: brackets within 60 / 11**2 = 0.5
+FALSE_POSITION_STEPS = 8
 
 
 def expected_shock(model: MigrationModel) -> np.ndarray:
@@ -73,6 +75,7 @@ class StartFlows:
     graduates_abroad_logit: np.ndarray
     graduates: np.ndarray  # (o,) per year: all graduates
     growth: np.ndarray  # (o,) yearly growth of graduate cohorts (the youth cohort's)
+    bin_width: float  # years per age bin
     diaspora: np.ndarray  # (o,) all-education diaspora at start (network size)
     network: float  # network elasticity (0 without M6)
     diaspora_scale: float
@@ -93,20 +96,20 @@ def _by_origin_and_age(origin, age_bin, weight, value, shape) -> np.ndarray:
 
 
 def start_flows(model: MigrationModel) -> StartFlows:
-    """The initial population's stocks and the model's own probabilities at start (leaving
-    intercept 0), at the expected long-run shock intensity."""
+    """The initial population's stocks (by origin and five-year age bin) and the model's own
+    probabilities at start (leaving intercept 0), at the expected long-run shock intensity."""
     p, pop, n = model.params, model.pop, model.state.n
-    span = int(round(p.retirement_age - 25))
+    bins, width = age_bins(p)
     workers = np.flatnonzero(pop.kind == WORKER)
     o, loc, w = pop.origin[workers], pop.location[workers], pop.weight[workers]
-    age_bin = np.clip((pop.age[workers] - 25).astype(np.int64), 0, span - 1)
+    age_bin = np.clip(((pop.age[workers] - 25) / width).astype(np.int64), 0, bins - 1)
     choice = choice_probabilities(model, workers, np.zeros(len(workers)))
     shock = expected_shock(model)
     consider = consider_probability(model, workers, shock)
     at_home = loc == o
     recent = ~at_home & (pop.years_abroad[workers] < p.recent_years)
     settled = ~at_home & ~recent
-    shape = (n, span)
+    shape = (n, bins)
 
     def stock(mask):
         return _by_origin_and_age(o[mask], age_bin[mask], w[mask], np.ones(mask.sum()), shape)
@@ -140,16 +143,17 @@ def start_flows(model: MigrationModel) -> StartFlows:
         home=stock(at_home),
         recent=stock(recent),
         settled=stock(settled),
-        **consider_by_age(model, shock, o[~at_home], loc[~at_home], w[~at_home], span),
+        **consider_by_age(model, shock, o[~at_home], loc[~at_home], w[~at_home], bins, width),
         home_recent=home_chance(recent, fallback),
         home_settled=home_chance(settled, fallback),
         home_new=np.divide(num, den, out=fallback.copy(), where=den > 0),
         graduates_at_home=tally(pop.origin[at_home_grads], yearly[~abroad_mask], n),
-        graduates_abroad=pop.origin[abroad],
-        graduates_abroad_weight=yearly[abroad_mask],
-        graduates_abroad_logit=logit(np.clip(go_home, 1e-16, 1 - 1e-16)),
+        **_grouped_graduates(
+            pop.origin[abroad], yearly[abroad_mask], logit(np.clip(go_home, 1e-16, 1 - 1e-16))
+        ),
         graduates=tally(pop.origin[students], yearly, n),
         growth=np.maximum(model.state.growth, 0.0),
+        bin_width=width,
         diaspora=model.corridors.diaspora.sum(axis=1),
         network=p.network_elasticity if p.m6_diaspora else 0.0,
         diaspora_scale=p.diaspora_scale,
@@ -158,10 +162,44 @@ def start_flows(model: MigrationModel) -> StartFlows:
         enrolment=model.state.enrolment_start,
         wage_response=p.wage_weight * p.scarcity_elasticity if p.m8_economy else 0.0,
         enrolment_response=-p.enrol_sensitivity * p.scarcity_elasticity if p.m8_economy else 0.0,
-        leave_origin=o[at_home],
-        leave_mass=(w * consider)[at_home],
-        leave_logit=logit(np.clip(choice.elsewhere[at_home], 1e-300, 1 - 1e-16)),
+        **_grouped_leaving(
+            o[at_home],
+            (w * consider)[at_home],
+            logit(np.clip(choice.elsewhere[at_home], 1e-300, 1 - 1e-16)),
+        ),
     )
+
+
+def _grouped_graduates(origin: np.ndarray, weight: np.ndarray, home: np.ndarray) -> dict:
+    """Graduates abroad grouped by origin and logit of going home (fewer terms, same sums)."""
+    keys, index = np.unique(
+        np.stack([origin, np.round(home, 9)], axis=1), axis=0, return_inverse=True
+    )
+    return {
+        "graduates_abroad": keys[:, 0].astype(np.int64),
+        "graduates_abroad_weight": np.bincount(index.ravel(), weight, minlength=len(keys)),
+        "graduates_abroad_logit": keys[:, 1],
+    }
+
+
+def _grouped_leaving(origin: np.ndarray, mass: np.ndarray, leave: np.ndarray) -> dict:
+    """Home workers grouped by origin and leaving logit (at start a country's home workers
+    have a handful of distinct logits): the same sums, far fewer terms."""
+    keys, index = np.unique(
+        np.stack([origin, np.round(leave, 9)], axis=1), axis=0, return_inverse=True
+    )
+    return {
+        "leave_origin": keys[:, 0].astype(np.int64),
+        "leave_mass": np.bincount(index.ravel(), mass, minlength=len(keys)),
+        "leave_logit": keys[:, 1],
+    }
+
+
+def age_bins(params) -> tuple[int, float]:
+    """Working ages 25 to retirement in bins of about AGE_BIN years: (number, width)."""
+    span = params.retirement_age - 25
+    bins = max(int(np.ceil(span / AGE_BIN)), 1)
+    return bins, span / bins
 
 
 def consider_by_age(
@@ -170,13 +208,14 @@ def consider_by_age(
     emigrant_origin: np.ndarray,
     emigrant_location: np.ndarray,
     emigrant_weight: np.ndarray,
-    span: int,
+    bins: int,
+    width: float,
 ) -> dict[str, np.ndarray]:
     """(origin, age bin) chances of considering a move, by M4's rule: the age band's rate
     (at least `consider_rate_recent` in the first years abroad), times the shock factor at
     home, or abroad the mean factor where the origin's emigrants live."""
     p, n = model.params, model.state.n
-    age = 25 + np.arange(span) + 0.5
+    age = 25 + (np.arange(bins) + 0.5) * width
     band = np.where(age < p.young_age, p.consider_rate_young, p.consider_rate_mid)
     band = np.where(age >= p.mid_age, p.consider_rate_old, band)
     sensitivity = p.shock_move_sensitivity if p.m7_shocks else 0.0
@@ -194,21 +233,33 @@ def consider_by_age(
     }
 
 
+def _tally_rows(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """Per row of `weights` (rows, items): weighted count per index value 0..n-1."""
+    rows = weights.shape[0]
+    key = (np.arange(rows)[:, None] * n + index[None, :]).ravel()
+    return np.bincount(key, weights.ravel(), minlength=rows * n).reshape(rows, n)
+
+
 def leaving_chance(flows: StartFlows, intercept: np.ndarray) -> np.ndarray:
-    """Per origin: chance that a home worker who considers a move leaves, at these intercepts."""
-    n = len(intercept)
+    """Per origin: chance that a home worker who considers a move leaves, at these intercepts
+    ((origins,), or (candidates, origins) to try several at once)."""
+    batch = np.atleast_2d(intercept)
+    n = batch.shape[1]
     o = flows.leave_origin
-    leaving = tally(o, flows.leave_mass * expit(flows.leave_logit + intercept[o]), n)
+    leaving = _tally_rows(o, flows.leave_mass * expit(flows.leave_logit + batch[:, o]), n)
     mass = tally(o, flows.leave_mass, n)
-    return np.divide(leaving, mass, out=np.zeros(n), where=mass > 0)
+    out = np.divide(leaving, mass, out=np.zeros_like(leaving), where=mass > 0)
+    return out if np.ndim(intercept) == 2 else out[0]
 
 
 def graduates_staying(flows: StartFlows, intercept: np.ndarray) -> np.ndarray:
     """Per origin and year: graduates abroad who stay abroad, at these intercepts (the
-    intercept lowers the utility of going home after study)."""
+    intercept lowers the utility of going home after study); shapes as `leaving_chance`."""
+    batch = np.atleast_2d(intercept)
     o = flows.graduates_abroad
-    home = expit(flows.graduates_abroad_logit - intercept[o])
-    return tally(o, flows.graduates_abroad_weight * (1 - home), len(intercept))
+    home = expit(flows.graduates_abroad_logit - batch[:, o])
+    out = _tally_rows(o, flows.graduates_abroad_weight * (1 - home), batch.shape[1])
+    return out if np.ndim(intercept) == 2 else out[0]
 
 
 def emigration_rate(
@@ -216,8 +267,8 @@ def emigration_rate(
 ) -> np.ndarray:
     """The skilled emigration rate (Docquier & Marfouk): emigrants / (emigrants + skilled
     residents), the residents being the natives at home and the start's immigrants."""
-    abroad = recent.sum(axis=1) + settled.sum(axis=1)
-    total = abroad + home.sum(axis=1) + flows.immigrants
+    abroad = recent.sum(axis=-1) + settled.sum(axis=-1)
+    total = abroad + home.sum(axis=-1) + flows.immigrants
     return np.divide(abroad, total, out=np.zeros_like(total), where=total > 0)
 
 
@@ -227,58 +278,61 @@ def project(flows: StartFlows, intercept: np.ndarray, years: int, recent_years: 
     diaspora makes leaving cheaper (M6), and a growing skilled share lowers the skill premium
     (M8), which makes staying and returning less attractive and study less rewarding (M1).
     Emigrants of the start and emigrants made during the run are kept apart (they return at
-    different rates). Returns (home, recent, settled) with the two kinds of emigrants summed."""
-    n = len(intercept)
-    home = flows.home.copy()
-    abroad = {  # compartment: stock, consider rate, chance of going home
-        "recent": [flows.recent.copy(), flows.consider_recent, flows.home_recent],
-        "settled": [flows.settled.copy(), flows.consider_settled, flows.home_settled],
-        "new_recent": [np.zeros_like(home), flows.consider_recent, flows.home_new],
-        "new_settled": [np.zeros_like(home), flows.consider_settled, flows.home_new],
-    }
-    settles_into = {"recent": "settled", "new_recent": "new_settled"}
-    emigrants_start = sum(stock.sum(axis=1) for stock, _, _ in abroad.values())
+    different rates). `intercept`: (origins,), or (candidates, origins) to project several at
+    once. Returns (home, recent, settled), each ([candidates,] origins, ages)."""
+    batch = np.atleast_2d(intercept)
+    shape = (batch.shape[0], *flows.home.shape)
+    n = shape[1]
+    home = np.broadcast_to(flows.home, shape).copy()
+    # emigrants in four compartments: the start's (recent, settled) and the run's (the same)
+    abroad = np.zeros((4, *shape))
+    abroad[0], abroad[1] = flows.recent, flows.settled
+    consider = np.stack(
+        [
+            flows.consider_recent,
+            flows.consider_settled,
+            flows.consider_recent,
+            flows.consider_settled,
+        ]
+    )[:, None]
+    chances = np.stack([flows.home_recent, flows.home_settled, flows.home_new, flows.home_new])
+    chance_logit = logit(np.clip(chances, 1e-12, 1 - 1e-12))[:, None, :]
+    recent, settled = [0, 2], [1, 3]
+    emigrants_start = abroad.sum(axis=(0, -1))
     size_start = np.log1p(flows.diaspora / flows.diaspora_scale)
-    h_start = (home.sum(axis=1) + flows.immigrants) / flows.adults
+    h_start = (flows.home.sum(axis=-1) + flows.immigrants) / flows.adults
     abroad_total = tally(flows.graduates_abroad, flows.graduates_abroad_weight, n)
     enrol_logit = logit(np.clip(flows.enrolment, 1e-6, 1 - 1e-6))
     for t in range(years):
-        emigrants = sum(stock.sum(axis=1) for stock, _, _ in abroad.values())
-        size = np.log1p(
-            np.maximum(flows.diaspora + emigrants - emigrants_start, 0) / flows.diaspora_scale
-        )
+        grown = np.maximum(flows.diaspora + abroad.sum(axis=(0, -1)) - emigrants_start, 0)
+        size = np.log1p(grown / flows.diaspora_scale)
         adults = flows.adults * (1 + flows.growth) ** t
-        scarcity = np.log(np.maximum(home.sum(axis=1) + flows.immigrants, 1e-9) / adults / h_start)
+        h = np.maximum(home.sum(axis=-1) + flows.immigrants, 1e-9) / adults
+        scarcity = np.log(h / h_start)
         shift = flows.network * (size - size_start) + flows.wage_response * scarcity
-        leaving = home * flows.consider_home * leaving_chance(flows, intercept + shift)[:, None]
-        home -= leaving
-        abroad["new_recent"][0] += leaving
-        for name, (stock, consider, chance) in abroad.items():
-            back = stock * consider * _shifted(chance, -shift)
-            stock -= back
-            home += back
-            if name in settles_into:
-                settling = stock / recent_years
-                stock -= settling
-                abroad[settles_into[name]][0] += settling
-        for stock in (home, *(item[0] for item in abroad.values())):  # a year older
-            stock[:, 1:] = stock[:, :-1].copy()
-            stock[:, 0] = 0.0
+        leaving = home * flows.consider_home * leaving_chance(flows, batch + shift)[..., None]
+        back = abroad * consider * expit(chance_logit - shift)[..., None]
+        home += back.sum(axis=0) - leaving
+        abroad -= back
+        abroad[2] += leaving
+        settling = abroad[recent] / recent_years
+        abroad[recent] -= settling
+        abroad[settled] += settling
+        for stock in (home, abroad):  # a year older; the oldest bin's retire
+            ageing = stock / flows.bin_width
+            stock -= ageing
+            stock[..., 1:] += ageing[..., :-1]
         study = expit(enrol_logit + flows.enrolment_response * scarcity) / flows.enrolment
         cohort = (1 + flows.growth) ** t * study
-        staying = graduates_staying(flows, intercept + shift)
-        home[:, 0] += (flows.graduates_at_home + abroad_total - staying) * cohort
+        staying = graduates_staying(flows, batch + shift)
+        home[..., 0] += (flows.graduates_at_home + abroad_total - staying) * cohort
         # years abroad count from leaving home, study included: graduates who stay are
         # past their first years abroad (docs/ODD.md, M4)
-        abroad["new_settled"][0][:, 0] += staying * cohort
-    recent = abroad["recent"][0] + abroad["new_recent"][0]
-    settled = abroad["settled"][0] + abroad["new_settled"][0]
-    return home, recent, settled
-
-
-def _shifted(probability: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """The probability with its logit moved by `shift`, as a column (origin, 1)."""
-    return expit(logit(np.clip(probability, 1e-12, 1 - 1e-12)) + shift)[:, None]
+        abroad[3][..., 0] += staying * cohort
+    recent_total, settled_total = abroad[recent].sum(axis=0), abroad[settled].sum(axis=0)
+    if np.ndim(intercept) == 1:
+        return home[0], recent_total[0], settled_total[0]
+    return home, recent_total, settled_total
 
 
 def calibrate_corridors(model: MigrationModel) -> None:
@@ -303,21 +357,40 @@ def calibrate_corridors(model: MigrationModel) -> None:
 
 
 def calibrate_leaving(model: MigrationModel) -> StartFlows:
-    """Set `emigration_constant` so each origin's share of skilled people abroad after
-    `calibration_horizon` years of the projected flows equals its start value (bisection on
-    every origin at once)."""
+    """Set `emigration_constant` so each origin's skilled emigration rate after
+    `calibration_horizon` years of the projected flows equals its start value. The projected
+    rate rises with the intercept: a grid of candidates per origin, projected at once, brackets
+    the crossing; false position with the Illinois halving then closes in on it."""
     p, s, n = model.params, model.state, model.state.n
     s.emigration_constant[:] = 0.0
     flows = start_flows(model)
     start = emigration_rate(flows, flows.home, flows.recent, flows.settled)
+
+    def gap(intercept: np.ndarray) -> np.ndarray:
+        ends = project(flows, intercept, p.calibration_horizon, p.recent_years)
+        return emigration_rate(flows, *ends) - start
+
     low, high = np.full(n, -INTERCEPT_RANGE), np.full(n, INTERCEPT_RANGE)
-    for _ in range(BISECTION_STEPS):
-        middle = (low + high) / 2
-        end = emigration_rate(flows, *project(flows, middle, p.calibration_horizon, p.recent_years))
-        too_many = end > start
-        high = np.where(too_many, middle, high)
-        low = np.where(too_many, low, middle)
-    s.emigration_constant[:] = (low + high) / 2
+    columns = np.arange(n)
+    steps = np.linspace(0.0, 1.0, GRID)[:, None]
+    for _ in range(GRID_ROUNDS):
+        grid = low + (high - low) * steps
+        gaps = gap(grid)
+        above = gaps > 0
+        first = np.where(above.any(axis=0), np.argmax(above, axis=0), GRID - 1)
+        below = np.maximum(first - 1, 0)
+        low, high = grid[below, columns], grid[first, columns]
+        gap_low, gap_high = gaps[below, columns], gaps[first, columns]
+    for _ in range(FALSE_POSITION_STEPS):
+        span = gap_high - gap_low
+        inside = (gap_low < 0) & (gap_high > 0) & (span > 0)
+        safe_span = np.where(inside, span, 1.0)
+        guess = np.where(inside, high - gap_high * (high - low) / safe_span, (low + high) / 2)
+        g = gap(guess)
+        moves_high = g > 0
+        low, gap_low = np.where(moves_high, low, guess), np.where(moves_high, gap_low / 2, g)
+        high, gap_high = np.where(moves_high, guess, high), np.where(moves_high, g, gap_high / 2)
+    s.emigration_constant[:] = np.where(np.abs(gap_low) < np.abs(gap_high), low, high)
     return flows
 
 

@@ -197,7 +197,12 @@ def enrol(model: MigrationModel) -> None:
         where=home_demand > 0,
     )
     rng = model.stream("enrolment")
-    unit = np.minimum(model.mean_weight[:, None], weight_caps(model)[None, :])
+    # a year's entrants make about agents_per_country / working_span agents (so a steady
+    # population keeps about agents_per_country agents per origin), none lighter than the
+    # origin's agents at start, none heavier than the cap where they study
+    per_year = p.agents_per_country / p.working_span
+    weight = np.maximum(model.mean_weight, wanting / per_year)
+    unit = np.minimum(weight[:, None], weight_caps(model)[None, :])
     enrolled = np.zeros(n)
     for doctorate, cells in places.items():
         np.fill_diagonal(cells, np.diag(cells) * admitted)

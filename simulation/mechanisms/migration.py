@@ -63,6 +63,45 @@ def distance_cost(model: MigrationModel, km: np.ndarray) -> np.ndarray:
     return p.move_cost_distance * np.log1p(km / p.distance_scale_km)
 
 
+@dataclass
+class MoveTerms:
+    """The parts of a destination's utility, as (countries x countries) matrices for the
+    year: indexed by degree country g, location l or origin o (rows) and destination d."""
+
+    wage: np.ndarray  # [g, d] wage_weight x ln expected pay of a degree from g in d
+    skilled_share: np.ndarray  # [g, d] share of that pay from skilled work (recognised)
+    distance: np.ndarray  # [l, d] moving cost by distance
+    network: np.ndarray  # [o, d] network effect of the diaspora
+    language: np.ndarray  # [o, d] shared official language
+    visa: dict[bool, np.ndarray]  # doctorate -> [o, d] visa openness (after ethical caps)
+    place: np.ndarray  # [d] social openness and gravity mass
+
+
+def move_terms(model: MigrationModel) -> MoveTerms:
+    """This year's destination terms (cheap: a few countries x countries operations)."""
+    p, s, c, w = model.params, model.state, model.corridors, model.world
+    n = s.n
+    pay = expected_wage(model, np.arange(n), np.ones(n))
+    recognised = c.recognition * s.wage_skilled[None, :]
+    network = p.network_elasticity * np.log1p(c.diaspora / p.diaspora_scale)
+    cap = 1 - c.ethical_cap.T
+
+    def visa(group: str) -> np.ndarray:
+        open_to = s.visa[group][None, :] * cap
+        return p.visa_weight * np.log(np.maximum(open_to, p.visa_floor))
+
+    return MoveTerms(
+        wage=p.wage_weight * np.log(pay),
+        skilled_share=recognised / pay,
+        distance=distance_cost(model, w.distance_km),
+        network=network if p.m6_diaspora else np.zeros((n, n)),
+        language=p.common_language_bonus * w.common_language,
+        visa={False: visa("skilled"), True: visa("scientists")},
+        place=p.social_openness_weight * s.social_openness
+        + p.destination_size_weight * np.log(s.destination_share),
+    )
+
+
 def move_utility(
     model: MigrationModel,
     origin: np.ndarray,
@@ -73,21 +112,24 @@ def move_utility(
 ) -> np.ndarray:
     """(classes, countries): utility of moving to each country; -inf at the class's own location
     and origin (staying and going home are scored per agent). Leaving home carries the origin's
-    calibrated intercept; moving on between foreign countries carries `move_cost_base`."""
-    p, s, c, w = model.params, model.state, model.corridors, model.world
-    u = p.wage_weight * np.log(expected_wage(model, degree, factor))
-    leaving = location == origin
-    u += np.where(leaving, s.emigration_constant[origin], -p.move_cost_base)[:, None]
-    u -= distance_cost(model, w.distance_km[location])
-    if p.m6_diaspora:
-        u += p.network_elasticity * np.log1p(c.diaspora[origin] / p.diaspora_scale)
-    u += p.common_language_bonus * w.common_language[origin]
-    visa = np.where(doctorate[:, None], s.visa["scientists"][None, :], s.visa["skilled"][None, :])
-    visa = visa * (1 - c.ethical_cap.T[origin])
-    u += p.visa_weight * np.log(np.maximum(visa, p.visa_floor))
-    u += p.social_openness_weight * s.social_openness[None, :]
-    u += p.destination_size_weight * np.log(s.destination_share)[None, :]
-    u += np.where(leaving[:, None], c.corridor_constant[origin], 0.0)  # where leavers go
+    calibrated intercept and corridor constants; moving on between foreign countries carries
+    `move_cost_base`. A class's skill factor f enters to first order: ln EW(f) is taken as
+    ln EW(1) + ln f x the skilled share of the pay, which keeps every term a row of a
+    per-year matrix."""
+    p, s, c = model.params, model.state, model.corridors
+    t = move_terms(model)
+    log_factor = p.wage_weight * np.log(np.asarray(factor, dtype=float))
+    u = t.wage[degree] + log_factor[:, None] * t.skilled_share[degree]
+    u -= t.distance[location]
+    u += t.network[origin] + t.language[origin]
+    u += np.where(doctorate[:, None], t.visa[True][origin], t.visa[False][origin])
+    u += t.place[None, :]
+    leaving = (location == origin)[:, None]
+    u += np.where(
+        leaving,
+        s.emigration_constant[origin][:, None] + c.corridor_constant[origin],
+        -p.move_cost_base,
+    )
     rows = np.arange(len(origin))
     u[rows, location] = -np.inf
     u[rows, origin] = -np.inf
