@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from braingain.calibrate_command import add_calibrate_command
 from experiments.errors import BatchFailedError, UserError
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -248,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     for kind in LIST_KINDS:
         listing.add_argument(f"--{kind}", action="store_true", help=f"list the {kind}")
     listing.set_defaults(func=cmd_list)
+
+    add_calibrate_command(commands, _positive_int)
     return parser
 
 
