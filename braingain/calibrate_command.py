@@ -124,7 +124,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(f"wrote {files['calibrated']} and {files['draws']}")
     if "published" in files:
         print(f"wrote {files['published']} and {files['published_draws']}")
-    print(Path(files["calibrated"]).read_text(encoding="utf-8").split("[parameters]", 1)[1])
+    print(Path(files["calibrated"]).read_text(encoding="utf-8").split("\n\n[parameters]", 1)[1])
     if result.failed_runs:
         print(f"{result.failed_runs} runs failed (tracebacks in the ledgers under {out})")
         return EXIT_FAILED

@@ -34,7 +34,8 @@ from experiments.store import atomic_write_text  # noqa: E402
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
-table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1.5em; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1.5em; display: block;
+        overflow-x: auto; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; }
 th { background: #f0f0f0; } td:first-child, th:first-child { text-align: left; }
 img { max-width: 100%; } .note { color: #555; font-size: 0.9em; }
@@ -66,8 +67,10 @@ def _table(frame: pd.DataFrame, digits: int = 4) -> str:
 
 def _scatter(targets: pd.DataFrame, scores: pd.DataFrame) -> str:
     """Observed vs simulated per statistic at its last year, with persistence as a second set."""
-    if scores.empty:
+    if "simulated_mean" not in targets:
         return "<p class='note'>No check runs: no observed-vs-simulated comparison.</p>"
+    if scores.empty:
+        return ""
     last = scores.sort_values("year").groupby("statistic").tail(1)
     parts = []
     for row in last.itertuples():
@@ -117,6 +120,36 @@ def _scatter(targets: pd.DataFrame, scores: pd.DataFrame) -> str:
         ax.legend(fontsize=7, loc="upper left")
         parts.append(_figure(fig))
     return "".join(parts)
+
+
+def _bands(targets: pd.DataFrame, limit: int = 40) -> str:
+    """World targets (or all, if few): the observation with +-2 SD, the model's 10-90% band
+    over the check runs and its mean, one panel per statistic."""
+    if "simulated_mean" not in targets:
+        return ""
+    shown = targets if len(targets) <= limit else targets[targets["area"] == "WLD"]
+    if shown.empty:
+        return ""
+    statistics = list(dict.fromkeys(shown["statistic"]))
+    heights = [max(1.2, 0.32 * (shown["statistic"] == s).sum() + 0.8) for s in statistics]
+    fig, axes = plt.subplots(
+        len(statistics), 1, figsize=(7.5, sum(heights)), squeeze=False,
+        gridspec_kw={"height_ratios": heights},
+    )  # fmt: skip
+    for ax, statistic in zip(axes[:, 0], statistics, strict=True):
+        g = shown[shown["statistic"] == statistic].reset_index(drop=True)
+        y = np.arange(len(g))
+        ax.hlines(y, g["simulated_p10"], g["simulated_p90"], color="#4a7", lw=6, alpha=0.5,
+                  label="model 10-90%")  # fmt: skip
+        ax.plot(g["simulated_mean"], y, "o", color="#276", ms=4, label="model mean")
+        ax.errorbar(g["value"], y, xerr=2 * g["obs_sd"], fmt="x", color="k", capsize=3,
+                    label="observed ± 2 SD")  # fmt: skip
+        ax.set_yticks(y, [f"{a} {yr}" for a, yr in zip(g["area"], g["year"], strict=True)])
+        ax.set_title(statistic, fontsize=9)
+        ax.invert_yaxis()
+    axes[0, 0].legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return _figure(fig)
 
 
 def _implausibility_figure(result: CalibrationResult) -> str:
@@ -205,6 +238,7 @@ def write_report(result: CalibrationResult, path: Path) -> Path:
         "absolute error divided by persistence's, on the countries with both (below 1: the model "
         "beats persistence).</p>",
         _scatter(targets, scores),
+        _bands(targets),
         _table(scores) if not scores.empty else "",
         "<h2>History matching</h2>",
         _implausibility_figure(result),
