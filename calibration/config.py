@@ -240,6 +240,17 @@ class CalibrationConfig:
         blob = json.dumps(self.definition(), sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
+    def runs_fingerprint(self) -> str:
+        """What the first wave's runs depend on. Targets, discrepancy, cut-off and posterior
+        settings may change without discarding them (later waves follow from them and are
+        rerun if their design changes)."""
+        keys = ("world", "start_year", "end_year", "seed", "simulator", "fixed", "events",
+                "inputs")  # fmt: skip
+        part = {k: v for k, v in self.definition().items() if k in keys}
+        part["design"] = (self.design.points, self.design.replications)
+        blob = json.dumps(part, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
 
 class CalibrationError(ScenarioError):
     """A calibration file that cannot be used: one line per problem, FILE: KEY: WHAT."""

@@ -100,11 +100,12 @@ def stream(config: CalibrationConfig, use: int, index: int = 0) -> np.random.Gen
 
 
 def run_fingerprint(config: CalibrationConfig) -> str:
-    """What makes runs comparable: the model and task code, statistics, and the file."""
+    """What makes a folder's runs reusable: the model and task code, the statistics, and the
+    parts of the file the first wave depends on."""
     digest = hashlib.sha256()
     digest.update(code_fingerprint(summary_task).encode())
     digest.update(inspect.getsource(statistics).encode())
-    digest.update(config.fingerprint().encode())
+    digest.update(config.runs_fingerprint().encode())
     return digest.hexdigest()[:16]
 
 
@@ -119,9 +120,11 @@ def _prepare_folder(config: CalibrationConfig, out: Path, overwrite: bool) -> di
             old = {}
         if old.get("fingerprint") != fingerprint:
             raise UserError(
-                f"{out} holds a calibration of another file, targets or model code; use "
-                "--overwrite to replace it, or another --out folder"
+                f"{out} holds a calibration of other runs (world, years, seed, inputs, fixed "
+                "parameters, design size or model code differ); use --overwrite to replace it, "
+                "or another --out folder"
             )
+        old["calibration_fingerprint"] = config.fingerprint()
         return old
     if overwrite:
         for child in out.iterdir():
@@ -129,7 +132,12 @@ def _prepare_folder(config: CalibrationConfig, out: Path, overwrite: bool) -> di
                 shutil.rmtree(child)
             elif child.is_file():
                 child.unlink()
-    state = {"name": config.name, "file": str(config.path), "fingerprint": fingerprint}
+    state = {
+        "name": config.name,
+        "file": str(config.path),
+        "fingerprint": fingerprint,
+        "calibration_fingerprint": config.fingerprint(),
+    }
     atomic_write_text(path, json.dumps(state, indent=2) + "\n")
     return state
 
@@ -145,7 +153,9 @@ def calibrate(
     """Run (or resume) the calibration into `out`; raises Interrupted on Ctrl-C."""
     out = Path(out)
     state = _prepare_folder(config, out, overwrite)
-    options.overwrite = False  # the folder is ours; the runner resumes inside it
+    # The folder is ours: the runner resumes inside it, and a wave whose design changed (other
+    # targets, discrepancy or cut-off) starts afresh.
+    options.overwrite, options.replace_stale = False, True
     errors = TargetErrors.from_table(config.targets)
     d = len(config.inputs)
     design, history = config.design, config.history

@@ -46,16 +46,18 @@ def _five_year_return_ratio(frame: pd.DataFrame, year: int) -> pd.Series:
 
 
 def _flow_network_elasticity(frame: pd.DataFrame, year: int) -> pd.Series:
-    """OLS across origins: log(new skilled emigrants over five years) on log(skilled diaspora at
-    the start of those years), holding log(skilled residents) fixed."""
+    """OLS across origins: log(new skilled emigrants over five years) on log(skilled diaspora
+    just before those years), holding log(skilled residents then) fixed."""
     rows = _window(frame, year, 5)
-    first = rows[rows["year"] == rows["year"].min()].set_index("country")
+    before = frame[frame["year"] == year - 5].set_index("country")
     flows = rows.groupby("country")["emigrations"].sum(min_count=1)
+    if before.empty:
+        return pd.Series({WORLD: np.nan})
     data = pd.DataFrame(
         {
             "flow": flows,
-            "diaspora": first["skilled_emigrants_start"],
-            "residents": first["skilled_residents"],
+            "diaspora": before["skilled_emigrants"],
+            "residents": before["skilled_residents"],
         }
     ).dropna()
     data = data[(data > 0).all(axis=1)]
@@ -86,9 +88,10 @@ DERIVED: dict[str, DerivedStatistic] = {
             "flow_network_elasticity",
             "elasticity",
             "Across origins, the OLS slope of log new skilled emigrants over the five years "
-            "ending at the year on log skilled emigrants abroad at the start of those years, "
-            "controlling for log skilled residents: the elasticity of flows to diaspora size "
-            "(Beine, Docquier & Ozden 2011), measured at country rather than corridor level.",
+            "ending at the year on log skilled emigrants abroad just before them (the row of "
+            "year - 5), controlling for log skilled residents then: the elasticity of flows to "
+            "diaspora size (Beine, Docquier & Ozden 2011), measured at country rather than "
+            "corridor level.",
             5,
             True,
             _flow_network_elasticity,
@@ -113,7 +116,7 @@ def needs_columns(statistics: Sequence[str]) -> set[str]:
     out: set[str] = set()
     for name in statistics:
         if name in DERIVED:
-            out |= {"returns", "emigrations", "skilled_emigrants_start", "skilled_residents"}
+            out |= {"returns", "emigrations", "skilled_emigrants", "skilled_residents"}
         else:
             spec = METRICS[name]
             out |= {name, *(c for c in (spec.numerator, spec.denominator) if c)}

@@ -19,6 +19,8 @@ Build it from the reference data (the only part of the project that reads it) wi
 
     python -m calibration.targets [--data ../shared/data] [--out calibration/targets.csv]
 
+(the default data folder is $BRAINGAIN_SHARED_DATA, else ../shared/data beside the project).
+
 The build is deterministic (sorted rows, 6 significant digits), so `tests/test_targets.py`
 compares a rebuild with the committed file.
 """
@@ -26,6 +28,7 @@ compares a rebuild with the committed file.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.build_world import BARRO_LEE_CODES, IAB_CODES, UNION_CODES
+from calibration.world_build.sources import barro_lee, iab, uis
 from simulation.world import load_world
 
 COLUMNS = ("target", "statistic", "area", "year", "value", "obs_sd", "kind", "source", "notes")
@@ -123,79 +126,68 @@ def _row(statistic, area, year, value, obs_sd, kind, source, notes) -> dict:
 def iab_rows(data: Path, codes: set[str]) -> list[dict]:
     """IAB high-skill emigration rates (both sexes) 1990, 1995, 2000 of the world's countries.
     Values of the former Serbia and Montenegro are not either successor's own: left out."""
-    e = pd.read_csv(data / "iab_braindrain/emigration_rates_1980_2000.csv")
-    e = e[(e["gender"] == "Male and Female") & e["year"].isin(IAB_YEARS)]
     note = f"high_rate, both sexes, 25+, 20 OECD destinations; {_error_note(IAB_ERROR)}"
     rows = []
-    for r in e.itertuples():
-        code = IAB_CODES.get(r.ccode_origin, r.ccode_origin)
-        if code in UNION_CODES or code not in codes or pd.isna(r.high_rate):
-            continue
-        rate = float(r.high_rate)
-        rows.append(
-            _row(
-                "skilled_emigration_rate_iab20",
-                code,
-                r.year,
-                rate,
-                _error(rate, IAB_ERROR),
-                "data",
-                SRC_IAB,
-                note,
+    for year in IAB_YEARS:
+        rates, union_filled = iab.read_rates(data, year)
+        for code, rate in rates["high_rate"].items():
+            if code in union_filled or code not in codes or pd.isna(rate):
+                continue
+            rows.append(
+                _row(
+                    "skilled_emigration_rate_iab20",
+                    code,
+                    year,
+                    float(rate),
+                    _error(float(rate), IAB_ERROR),
+                    "data",
+                    SRC_IAB,
+                    note,
+                )
             )
-        )
     return rows
 
 
 def barro_lee_rows(data: Path, codes: set[str]) -> list[dict]:
     """Barro-Lee tertiary completion, ages 25+, 1990, 1995, 2000: the model's human capital."""
-    b = pd.read_csv(data / "barro_lee/BL2013_MF2599_v2.2_to_2000.csv")
-    b = b[b["year"].isin(BARRO_LEE_YEARS)].copy()
-    b["iso3"] = b["WBcode"].replace(BARRO_LEE_CODES)
+    b = barro_lee.read_attainment(data)
+    b = b[b["year"].isin(BARRO_LEE_YEARS) & b["iso3"].isin(codes)].dropna(subset=["tertiary_share"])
     note = f"lhc/100, ages 25+, tertiary completed; {_error_note(BARRO_LEE_ERROR)}"
-    rows = []
-    for r in b.itertuples():
-        if r.iso3 not in codes or pd.isna(r.lhc):
-            continue
-        share = float(r.lhc) / 100
-        rows.append(
-            _row(
-                "human_capital",
-                r.iso3,
-                r.year,
-                share,
-                _error(share, BARRO_LEE_ERROR),
-                "data",
-                SRC_BL,
-                note,
-            )
+    return [
+        _row(
+            "human_capital",
+            r.iso3,
+            r.year,
+            float(r.tertiary_share),
+            _error(float(r.tertiary_share), BARRO_LEE_ERROR),
+            "data",
+            SRC_BL,
+            note,
         )
-    return rows
+        for r in b.itertuples()
+    ]
 
 
 def uis_rows(data: Path, codes: set[str]) -> list[dict]:
     """UIS outbound mobility ratio around 2000: the reading nearest 2000 in 1999-2004 (ties to
     the earlier year), recorded as a 2000 target with its own year in the notes."""
-    u = pd.read_csv(data / "uis_mobility/outbound_mobility_ratio_to_2004.csv")
-    u = u.dropna(subset=["Code"])
-    u = u[u["Code"].isin(codes) & u["Year"].between(*UIS_WINDOW)]
-    value = u.columns[-1]
-    u = u.dropna(subset=[value]).copy()
-    u["distance"] = (u["Year"] - 2000).abs()
-    u = u.sort_values(["Code", "distance", "Year"], kind="mergesort").drop_duplicates("Code")
+    u = uis.read_indicator(data, uis.OUTBOUND)
+    u = u[u["iso3"].isin(codes) & u["year"].between(*UIS_WINDOW)].dropna(subset=["value"])
+    u = u.assign(distance=(u["year"] - 2000).abs())
+    u = u.sort_values(["iso3", "distance", "year"], kind="mergesort").drop_duplicates("iso3")
     rows = []
     for r in u.itertuples():
-        ratio = float(u.loc[r.Index, value]) / 100
+        ratio = float(r.value) / 100
         rows.append(
             _row(
                 "outbound_mobility_ratio",
-                r.Code,
+                r.iso3,
                 2000,
                 ratio,
                 _error(ratio, UIS_ERROR),
                 "data",
                 SRC_UIS,
-                f"ratio/100 of {r.Year} (nearest 2000 in {UIS_WINDOW[0]}-{UIS_WINDOW[1]}); "
+                f"ratio/100 of {r.year} (nearest 2000 in {UIS_WINDOW[0]}-{UIS_WINDOW[1]}); "
                 f"{_error_note(UIS_ERROR)}",
             )
         )
@@ -272,9 +264,8 @@ def write(table: pd.DataFrame, path: Path) -> None:
 
 
 def default_data() -> Path:
-    """../shared/data next to the project (or next to its worktree folder)."""
-    candidates = [p / "shared" / "data" for p in HERE.parents[1:3]]
-    return next((p for p in candidates if p.is_dir()), candidates[0])
+    """$BRAINGAIN_SHARED_DATA, else ../shared/data beside the project (as the world build)."""
+    return Path(os.environ.get("BRAINGAIN_SHARED_DATA", HERE.parent.parent / "shared" / "data"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

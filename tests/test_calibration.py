@@ -9,6 +9,7 @@ cheap analytic simulator with a known answer (calibration.testing).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import pandas as pd
 import pytest
 
 from braingain.cli import main
-from calibration.config import CalibrationError, load_calibration
+from calibration.config import load_calibration
 from calibration.run import run_calibration
 from calibration.testing import synthetic_targets
 from experiments.runner import RunnerOptions
@@ -249,7 +250,7 @@ def test_another_seed_gives_other_draws_and_a_used_folder_is_refused(analytic, t
     other = analytic_folder(tmp_path / "other", seed=6)
     assert main(["calibrate", str(other), "--out", str(out), "--no-progress"]) == 2
     err = capsys.readouterr().err
-    assert "holds a calibration of another file" in err and "--overwrite" in err
+    assert "holds a calibration of other runs" in err and "--overwrite" in err
     assert "Traceback" not in err
     # the seed matters: a different seed gives a different design (checked without running)
     from calibration.design import latin_hypercube
@@ -258,6 +259,22 @@ def test_another_seed_gives_other_draws_and_a_used_folder_is_refused(analytic, t
     a = latin_hypercube(24, 3, stream(load_calibration(path), DESIGN, 1))
     b = latin_hypercube(24, 3, stream(load_calibration(other), DESIGN, 1))
     assert not np.array_equal(a, b)
+
+
+def test_new_posterior_settings_reuse_every_finished_run(analytic, tmp_path):
+    path, reference, _ = analytic
+    out = tmp_path / "out"
+    shutil.copytree(reference, out)
+    changed = tmp_path / "analytic.toml"
+    shutil.copy(path.with_name("targets.csv"), tmp_path / "targets.csv")
+    changed.write_text(path.read_text().replace("steps = 600", "steps = 500"), encoding="utf-8")
+    ledgers = {p: p.read_bytes() for p in out.glob("wave-*/ledger.jsonl")}
+    result = run_calibration(changed, out, RunnerOptions(workers=1, progress=False),
+                             log=lambda m: None)  # fmt: skip
+    assert result.posterior is not None and result.posterior.steps == 500
+    assert len(ledgers) == 2
+    assert all(p.read_bytes() == text for p, text in ledgers.items()), "no wave run was rerun"
+    assert (out / "calibrated.toml").read_text() != (reference / "calibrated.toml").read_text()
 
 
 # --- bad input ---------------------------------------------------------------------------------
@@ -344,19 +361,17 @@ def test_check_prints_the_plan_without_running(tmp_path, capsys):
     assert not (ROOT / "results" / "calibrate_analytic").exists()
 
 
-def test_the_shipped_1990_2000_file_is_valid_but_for_what_is_not_built_yet():
-    """Until the 1990 world and the IAB-definition metric land, the file may fail on exactly
-    those two points; anything else wrong with it fails this test."""
-    path = ROOT / "calibration" / "calibrate_1990_2000.toml"
-    try:
-        config = load_calibration(path)
-    except CalibrationError as exc:
-        for problem in exc.problems:
-            assert (problem.key == "start_year" and "starts in 2000" in problem.message) or (
-                problem.key == "targets[0].statistic"
-                and "skilled_emigration_rate_iab20" in problem.message
-            ), str(problem)
-        return
-    assert config.start_year == 1990 and config.end_year == 2000
+def test_the_shipped_1990_2000_file_is_ready_to_run():
+    config = load_calibration(ROOT / "calibration" / "calibrate_1990_2000.toml")
+    assert config.world_ref == "default1990"
+    assert (config.start_year, config.end_year) == (1990, 2000)
     assert 8 <= len(config.inputs) <= 12
-    assert len(config.targets) > 500
+    counts = config.targets.groupby("statistic").size()
+    assert counts["skilled_emigration_rate_iab20"] > 300  # 1995 and 2000, every origin
+    assert counts["human_capital"] > 200 and counts["outbound_mobility_ratio"] > 100
+    assert {"five_year_return_ratio", "brain_waste_rate", "flow_network_elasticity"} <= set(
+        counts.index
+    )
+    # persistence: the 1990 value of every IAB target is known
+    iab = config.persistence[config.persistence["statistic"] == "skilled_emigration_rate_iab20"]
+    assert len(iab) > 150

@@ -37,6 +37,14 @@ def test_metric_statistics_are_the_frame_values_and_the_world_aggregate(frame):
     )
 
 
+def test_derived_statistics_work_on_the_models_own_frame(frame):
+    """Catches a renamed metric the derived statistics read."""
+    out = compute(frame, list(DERIVED), [2006]).set_index("country")
+    assert np.isfinite(out.loc["WLD", "five_year_return_ratio"])
+    assert np.isfinite(out.loc["WLD", "flow_network_elasticity"])
+    assert out["flow_network_elasticity"].drop("WLD").isna().all()  # world only
+
+
 def test_five_year_return_ratio_sums_returns_and_emigrations_over_five_years():
     years = np.repeat(np.arange(2000, 2008), 2)
     frame = pd.DataFrame(
@@ -61,15 +69,15 @@ def test_flow_network_elasticity_recovers_a_known_slope():
     residents = np.exp(rng.uniform(8, 14, n))
     flows = 0.01 * diaspora**0.8 * residents**0.3 * np.exp(rng.normal(0, 0.01, n))
     rows = []
-    for year in range(2001, 2006):
+    for year in range(2000, 2006):  # 2000: the year before the five-year window
         for i in range(n):
             rows.append(
                 {
                     "year": year,
                     "country": f"C{i:02d}",
-                    "emigrations": flows[i] / 5,
-                    "skilled_emigrants_start": diaspora[i],
-                    "skilled_residents": residents[i],
+                    "emigrations": np.nan if year == 2000 else flows[i] / 5,
+                    "skilled_emigrants": diaspora[i] * (1 if year == 2000 else 2),
+                    "skilled_residents": residents[i] * (1 if year == 2000 else 3),
                 }
             )
     got = DERIVED["flow_network_elasticity"].compute(pd.DataFrame(rows), 2005)

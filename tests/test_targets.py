@@ -70,7 +70,10 @@ def test_a_table_without_its_columns_is_refused(tmp_path):
         targets.read_targets(path)
 
 
-@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="reference data folder ../shared/data absent")
+@pytest.mark.skipif(
+    not SHARED_DATA.is_dir(),
+    reason="reference data absent (../shared/data or $BRAINGAIN_SHARED_DATA)",
+)
 def test_a_rebuild_from_the_reference_data_equals_the_committed_table(tmp_path: Path):
     out = tmp_path / "targets.csv"
     assert targets.main(["--data", str(SHARED_DATA), "--out", str(out)]) == 0
