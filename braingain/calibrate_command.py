@@ -88,7 +88,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if not args.scheduler:
         from experiments.engines import start_forkserver
 
-        start_forkserver(("calibration.task",))
+        start_forkserver(("calibration.task", "simulation.run"))
     from calibration.run import default_out, run_calibration
     from calibration.runs import Interrupted
     from experiments.engines import default_workers

@@ -134,8 +134,8 @@ class DiscrepancyTable(DiscrepancyRule):
 class PosteriorTable(BaseModel):
     model_config = _STRICT
     chains: int = Field(32, ge=2, le=1000)
-    steps: int = Field(2000, ge=10, le=1_000_000)
-    burn: int = Field(1000, ge=0)
+    steps: int = Field(4000, ge=10, le=1_000_000)
+    burn: int = Field(2000, ge=0)
     draws: int = Field(1000, ge=10, le=1_000_000)
     interval: float = Field(0.95, gt=0, lt=1)
     check_runs: int = Field(20, ge=0, le=100_000)

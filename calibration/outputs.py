@@ -175,6 +175,7 @@ def targets_table(result: CalibrationResult) -> pd.DataFrame:
     last = result.waves[-1].emulators if result.waves else None
     if last is not None:
         out["seed_sd"] = np.sqrt(last.seed_variance)
+        out["runs_best_implausibility"] = best_run_implausibility(result)
     if result.posterior is not None and last is not None:
         median = np.median(result.posterior.draws, axis=0)[None, :]
         values, mean, _ = implausibility(last, result.errors, median)
@@ -191,6 +192,27 @@ def targets_table(result: CalibrationResult) -> pd.DataFrame:
     start = config.persistence.set_index(["statistic", "area"])["value"]
     keys = list(zip(out["statistic"], out["area"], strict=True))
     out["start_year_value"] = [start.get(k, np.nan) for k in keys]
+    return out
+
+
+def run_implausibility(result: CalibrationResult) -> np.ndarray:
+    """Implausibility of every design point of every wave from the runs themselves (mean over
+    replications, emulator variance 0): (points, targets)."""
+    values = np.concatenate([w.values for w in result.waves])
+    counts = np.sum(np.isfinite(values), axis=1)
+    means = np.where(counts > 0, np.nansum(values, axis=1) / np.maximum(counts, 1), np.nan)
+    e = result.errors
+    fixed = result.waves[-1].emulators.seed_variance + e.obs_variance + e.discrepancy_variance
+    return np.abs(e.observed - means) / np.sqrt(fixed)
+
+
+def best_run_implausibility(result: CalibrationResult) -> np.ndarray:
+    """Per target, its implausibility at the design point that fits it best: a target above the
+    cut-off even there is one no simulated input matched."""
+    values = run_implausibility(result)
+    finite = np.isfinite(values).any(axis=0)
+    out = np.full(values.shape[1], np.nan)
+    out[finite] = np.nanmin(values[:, finite], axis=0)
     return out
 
 

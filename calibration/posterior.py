@@ -8,15 +8,16 @@ The prior is uniform on the calibration box restricted to the space history matc
 
 using the last wave's emulators (Kennedy & O'Hagan 2001, with the emulator standing in for the
 simulator). Sampling is random-walk Metropolis (Metropolis et al. 1953) with many chains moved
-side by side, so every step predicts all emulators for all chains at once; the Gaussian proposal
-is scaled 2.38^2/d times the covariance of the NROY points and adapted once, from the chains'
-own draws, halfway through burn-in (Gelman, Roberts & Gilks 1996; Haario et al. 2001). Chains
-start at random NROY points. Convergence is summarised by split-R-hat (Gelman et al. 2013).
+side by side, so every step predicts all emulators for all chains at once. Chains start at NROY
+points resampled in proportion to their posterior density; the Gaussian proposal starts at
+2.38^2/d times their weighted covariance (Gelman, Roberts & Gilks 1996) and adapts during burn-in
+only (scale towards 0.234 acceptance, covariance from the chains' draws: Roberts, Gelman & Gilks
+1997; Haario et al. 2001). Convergence is summarised by split-R-hat (Gelman et al. 2013).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,6 +77,35 @@ def split_rhat(chains: np.ndarray) -> np.ndarray:
     return np.sqrt(np.divide(pooled, within, out=np.ones_like(pooled), where=within > 0))
 
 
+TARGET_ACCEPTANCE = 0.234  # optimal for random-walk Metropolis in many dimensions
+START_SAMPLE = 4096
+
+
+def _starts(
+    pool: np.ndarray,
+    chains: int,
+    density: Callable[[np.ndarray], np.ndarray],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Starting points drawn from NROY points in proportion to their posterior density
+    (sampling-importance-resampling), and the weighted covariance of those points."""
+    d = pool.shape[1]
+    sample = pool[rng.choice(len(pool), size=min(len(pool), START_SAMPLE), replace=False)]
+    logp = density(sample)
+    finite = np.isfinite(logp)
+    if not finite.any():
+        return sample[rng.choice(len(sample), size=chains)], np.eye(d) * 0.01
+    weights = np.where(finite, np.exp(logp - logp[finite].max()), 0.0)
+    weights /= weights.sum()
+    starts = sample[rng.choice(len(sample), size=chains, p=weights)]
+    effective = 1.0 / np.sum(weights**2)
+    if effective > d + 1:
+        covariance = np.atleast_2d(np.cov(sample.T, aweights=weights))
+    else:  # the posterior is much narrower than NROY: start small, adaptation widens it
+        covariance = np.atleast_2d(np.cov(sample.T)) * 1e-3
+    return starts, covariance + np.eye(d) * 1e-10
+
+
 def sample(
     waves: Sequence[WaveEmulators],
     errors: TargetErrors,
@@ -88,28 +118,39 @@ def sample(
     draws: int,
     rng: np.random.Generator,
 ) -> PosteriorSample:
-    """Run `chains` random-walk Metropolis chains from NROY points; keep `draws` evenly thinned
-    draws from after burn-in."""
+    """Run `chains` random-walk Metropolis chains; keep `draws` evenly thinned draws from after
+    burn-in. During burn-in only, the proposal adapts: its scale every few steps towards an
+    acceptance of 0.234 (Roberts, Gelman & Gilks 1997), its covariance from the chains' draws
+    (Haario et al. 2001); after burn-in it is fixed, so the kept draws come from a plain
+    Metropolis chain."""
     d = pool.shape[1]
-    start = pool[rng.choice(len(pool), size=chains, replace=len(pool) < chains)]
-    covariance = np.atleast_2d(np.cov(pool.T)) if len(pool) > d else np.eye(d) * 0.01
-    covariance = covariance + np.eye(d) * 1e-8
+
+    def density(x: np.ndarray) -> np.ndarray:
+        return log_posterior(x, waves, errors, cutoff, order)
+
+    current, covariance = _starts(pool, chains, density, rng)
     scale = 2.38**2 / d
-    current = start.copy()
-    density = log_posterior(current, waves, errors, cutoff, order)
+    logp = density(current)
     trace = np.empty((chains, steps, d))
+    every = max(10, burn // 20)
+    window_accepted = 0
     accepted = 0
     for step in range(steps):
-        if step == burn // 2 and step > 0:
+        if 0 < step < burn and step % every == 0:
+            rate = window_accepted / (every * chains)
+            scale *= float(np.exp(np.clip(rate - TARGET_ACCEPTANCE, -1.0, 1.0) * 2))
+            window_accepted = 0
             recent = trace[:, step // 2 : step].reshape(-1, d)
-            if len(np.unique(recent, axis=0)) > d:
-                covariance = np.atleast_2d(np.cov(recent.T)) + np.eye(d) * 1e-8
+            if step >= burn // 4 and len(np.unique(recent, axis=0)) > 2 * d:
+                covariance = np.atleast_2d(np.cov(recent.T)) + np.eye(d) * 1e-10
+                scale = max(scale, 1e-6)
         factor = np.linalg.cholesky(scale * covariance)
         proposal = current + rng.standard_normal((chains, d)) @ factor.T
-        proposed = log_posterior(proposal, waves, errors, cutoff, order)
-        accept = np.log(rng.random(chains)) < proposed - density
+        proposed = density(proposal)
+        accept = np.log(rng.random(chains)) < proposed - logp
         current[accept] = proposal[accept]
-        density[accept] = proposed[accept]
+        logp[accept] = proposed[accept]
+        window_accepted += int(accept.sum())
         if step >= burn:
             accepted += int(accept.sum())
         trace[:, step] = current

@@ -20,11 +20,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from calibration.history import nth_largest  # noqa: E402
 from calibration.outputs import (  # noqa: E402
     draws_frame,
     fit_scores,
     median_implausibility,
     posterior_table,
+    run_implausibility,
     summary_implausibility,
     targets_table,
     waves_table,
@@ -199,6 +201,28 @@ def _posterior_figure(result: CalibrationResult) -> str:
     return _figure(fig)
 
 
+def _hardest(result: CalibrationResult, targets: pd.DataFrame, count: int = 15) -> list[str]:
+    """The targets no run matched best, and how the best point of the runs fares."""
+    if "runs_best_implausibility" not in targets or not result.waves:
+        return []
+    config = result.config
+    runs = run_implausibility(result)
+    summary = nth_largest(runs, config.history.order)
+    best = int(np.nanargmin(summary))
+    beyond = int(np.sum(runs[best] > config.history.cutoff))
+    columns = ["target", "value", "runs_best_implausibility", "obs_sd", "discrepancy_sd", "seed_sd"]
+    hardest = targets.sort_values("runs_best_implausibility", ascending=False).head(count)
+    return [
+        "<h3>Targets hardest to match</h3>",
+        f"<p class='note'>Implausibility from the runs themselves (mean over replications, no "
+        f"emulator). The best-fitting design point has its {_ordinal(config.history.order)} "
+        f"largest implausibility at {summary[best]:.2f}, with {beyond} of {runs.shape[1]} "
+        f"targets beyond the cut-off {config.history.cutoff:g}. Below: the targets whose best "
+        "implausibility over all runs is the largest.</p>",
+        _table(hardest[columns]),
+    ]
+
+
 def write_report(result: CalibrationResult, path: Path) -> Path:
     config = result.config
     targets = targets_table(result)
@@ -228,8 +252,10 @@ def write_report(result: CalibrationResult, path: Path) -> Path:
         sections.append(
             "<p><b>No posterior:</b> history matching ruled out every point. The model cannot "
             "match the targets within the stated observation error, seed noise and model "
-            "discrepancy; widen the input ranges, or state a larger discrepancy.</p>"
+            "discrepancy; widen the input ranges, state a larger discrepancy, or raise "
+            "<code>order</code>. The targets hardest to match follow.</p>"
         )
+    sections += _hardest(result, targets)
     sections += [
         "<h2>Observed and simulated</h2>",
         "<p class='note'>Simulated = runs of the model at posterior draws (one run per draw). "
