@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from braingain.calibrate_command import add_calibrate_command
 from experiments.errors import BatchFailedError, UserError
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -251,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_viz(commands)
     _add_report(commands)
+    add_calibrate_command(commands, _positive_int)
     return parser
 
 

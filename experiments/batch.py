@@ -32,7 +32,7 @@ class Batch:
                 scenario=s.name,
                 replication=r,
                 world=s.world_ref,
-                params=s.params.to_dict(),
+                params=s.params_for(r).to_dict(),
                 years=s.years,
                 root_seed=s.seed,
                 events=s.events,
@@ -76,5 +76,6 @@ def manifest_entry(scenario: Scenario) -> dict[str, Any]:
         "parameter_overrides": scenario.overrides,
         "parameters": scenario.params.to_dict(),
         "events": [event_dict(e) for e in scenario.events],
+        "calibration": scenario.posterior.describe() if scenario.posterior else None,
         "fingerprint": scenario.fingerprint(),
     }

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from experiments.errors import UserError
+from experiments.posterior_draws import DrawsError, PosteriorDraws, load_draws
 from experiments.scenario_schema import (
     EVENT_FIELDS,
     MAX_REPLICATIONS,
@@ -70,10 +71,19 @@ class Scenario:
     seed: int
     overrides: dict[str, Any]
     events: tuple[PolicyEvent, ...]
+    posterior: PosteriorDraws | None = None  # `calibration = ...`: parameters drawn per run
 
     @property
     def params(self) -> Params:
+        """The scenario's own parameters (without posterior draws)."""
         return Params.from_dict(self.overrides)
+
+    def params_for(self, replication: int) -> Params:
+        """The parameters replication r runs with: posterior draw r mod n (if the scenario
+        names a calibration), then the scenario's own overrides on top."""
+        if self.posterior is None:
+            return self.params
+        return Params.from_dict({**self.posterior.draw(replication), **self.overrides})
 
     @property
     def last_year(self) -> int:
@@ -81,13 +91,16 @@ class Scenario:
 
     def definition(self) -> dict[str, Any]:
         """What determines the results (labels, names and replications do not)."""
-        return {
+        out = {
             "world": self.world_ref,
             "years": self.years,
             "seed": self.seed,
             "parameters": self.params.to_dict(),
             "events": [event_dict(e, with_label=False) for e in self.events],
         }
+        if self.posterior is not None:
+            out["calibration"] = self.posterior.digest
+        return out
 
     def fingerprint(self) -> str:
         blob = json.dumps(self.definition(), sort_keys=True, default=str)
@@ -264,6 +277,7 @@ def _merge(chain: list[_Layer]) -> Scenario:
     if world is None:
         raise ScenarioError(problems)
     years, years_layer = scalars["years"]
+    posterior = _posterior(chain, problems)
     overrides = {name: value for name, (value, _) in params.items()}
     try:
         Params.from_dict(overrides)
@@ -286,7 +300,25 @@ def _merge(chain: list[_Layer]) -> Scenario:
         seed=scalars["seed"][0],
         overrides=overrides,
         events=tuple(e for e in checked if e is not None),
+        posterior=posterior,
     )
+
+
+def _posterior(chain: list[_Layer], problems: list[Problem]) -> PosteriorDraws | None:
+    """The draws of the last layer naming a calibration (paths relative to that file)."""
+    layer = next((x for x in reversed(chain) if x.table.calibration is not None), None)
+    if layer is None:
+        return None
+    value = layer.table.calibration
+    try:
+        return load_draws((layer.path.parent / value).resolve())
+    except DrawsError as exc:
+        problems.append(
+            Problem(
+                layer.shown, "calibration", f"{value!r}: {exc}; allowed: {TOP_KEYS['calibration']}"
+            )
+        )
+        return None
 
 
 def _world(value: str, layer: _Layer, problems: list[Problem]) -> tuple[str, World | None]:

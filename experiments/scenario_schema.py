@@ -36,6 +36,8 @@ TOP_KEYS: dict[str, str] = {
     "seed": f"an integer in [0, {MAX_SEED}]",
     "parameters": "a table [parameters] of parameter overrides (names in simulation.PARAMETERS)",
     "events": "an array of tables [[events]], each with kind, year and the kind's fields",
+    "calibration": "a path (relative to this file) to a calibrated.toml written by `braingain "
+    "calibrate`, or to its draws .parquet: replication r runs with posterior draw r mod n",
 }
 PLACES = 'a list of ISO3 codes, region codes (e.g. "SSF"), region names, or "all"'
 EVENT_FIELDS: dict[str, str] = {
@@ -123,6 +125,7 @@ class ScenarioTable(BaseModel):
     years: int | None = Field(None, ge=1, le=MAX_YEARS)
     replications: int | None = Field(None, ge=1, le=MAX_REPLICATIONS)
     seed: int | None = Field(None, ge=0, le=MAX_SEED)
+    calibration: str | None = None
     parameters: ParametersTable = Field(default_factory=ParametersTable)  # type: ignore[valid-type]
     events: list[EventTable] = Field(default_factory=list)
 
