@@ -304,7 +304,7 @@ class ClassroomModel(MigrationModel):
             events=[*events, *replay],
             emigration=False,
             years=years,
-            collect_country_data=False,
+            collect_data=False,
         )
         self.world_name = world
         self.settings = settings

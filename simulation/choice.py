@@ -18,6 +18,20 @@ def logit_probabilities(utility: np.ndarray) -> np.ndarray:
     return np.where(available, softmax(np.where(available, utility, 0.0), axis=1), 0.0)
 
 
+def logit_with_inclusive_value(utility: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise softmax and log-sum-exp from one pass of exponentials (rows with no available
+    option: probabilities 0, inclusive value -inf)."""
+    top = utility.max(axis=1, keepdims=True)
+    available = np.isfinite(top)
+    top = np.where(available, top, 0.0)
+    weight = np.exp(utility - top)
+    total = weight.sum(axis=1, keepdims=True)
+    probs = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+    with np.errstate(divide="ignore"):
+        value = np.where(available[:, 0], top[:, 0] + np.log(total[:, 0]), -np.inf)
+    return probs, value
+
+
 def inclusive_value(utility: np.ndarray) -> np.ndarray:
     """Row-wise log-sum-exp (-inf for a row with no available option)."""
     available = np.isfinite(utility).any(axis=1)

@@ -482,9 +482,9 @@ def _country_reporter(name: str):
     return lambda country: float(country.model.records[-1][name][country.index])
 
 
-def make_datacollector(countries: bool = True):
-    """A Mesa DataCollector of world totals (model vars) and, if `countries`, the main metrics
-    of every Country agent (agent-type vars), read from the year's record."""
+def make_datacollector():
+    """A Mesa DataCollector of world totals (model vars) and the main metrics of every Country
+    agent (agent-type vars), read from the year's record."""
     import mesa
 
     from simulation.agents import Country
@@ -493,5 +493,5 @@ def make_datacollector(countries: bool = True):
     by_country = {"iso3": "iso3", **{m: _country_reporter(m) for m in COUNTRY_REPORTERS}}
     return mesa.DataCollector(
         model_reporters=model_reporters,
-        agenttype_reporters={Country: by_country} if countries else None,
+        agenttype_reporters={Country: by_country},
     )

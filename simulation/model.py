@@ -9,6 +9,7 @@ elsewhere (common random numbers for net brain gain).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,14 +34,19 @@ from simulation.mechanisms.graduation import (
     graduate,
     send_graduates_home_or_keep,
 )
-from simulation.mechanisms.migration import migration_step, ties_fade_and_years_abroad_grow
+from simulation.mechanisms.migration import (
+    MoveTerms,
+    migration_step,
+    move_terms,
+    ties_fade_and_years_abroad_grow,
+)
 from simulation.mechanisms.policy import apply_events
 from simulation.mechanisms.recognition import later_recognition_and_skill, recognition_matrix
 from simulation.mechanisms.shocks import shock_step
 from simulation.metrics import country_metrics, make_datacollector
 from simulation.parameters import Params
 from simulation.population import STUDENT, WORKER, tally
-from simulation.state import CorridorState, Flows, initial_state
+from simulation.state import CorridorState, FixedTerms, Flows, initial_state
 from simulation.world import World, load_world
 
 DEFAULT_YEARS = 30
@@ -71,8 +77,8 @@ class MigrationModel(mesa.Model):
         emigration: False stops the emigration of every country's own people (the
             counterfactual of net brain gain; docs/ODD.md §3.3 says exactly what it stops).
         years: steps to run; `running` turns False at `world.start_year + years`.
-        collect_country_data: fill the `datacollector`'s per-country table every year (batch
-            runs turn it off and read `records`, the same numbers as arrays).
+        collect_data: fill the `datacollector` (world totals and every country's main metrics)
+            every year; batch runs turn it off and read `records`, the same numbers as arrays.
     """
 
     def __init__(
@@ -84,7 +90,8 @@ class MigrationModel(mesa.Model):
         events: Sequence[PolicyEvent] = (),
         emigration: bool = True,
         years: int = DEFAULT_YEARS,
-        collect_country_data: bool = True,
+        collect_data: bool = True,
+        start: MigrationModel | None = None,
         **overrides: Any,
     ):
         seed_seq = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
@@ -105,17 +112,23 @@ class MigrationModel(mesa.Model):
         self.year = world.start_year
         self.end_year = world.start_year + years
         self.events = self._checked(events)
+        self.fixed = FixedTerms.of(world, params)
+        self.year_terms: MoveTerms | None = None  # set by step() while the year's state holds
         self._stream_cache: dict[str, np.random.Generator] = {}
         self._skilled_cache: tuple[int, np.ndarray] | None = None
-        self.state = initial_state(world, params)
-        self.flows = Flows(world.n)
-        self.last_flows = Flows(world.n)
-        self._init_people()
+        if start is None:
+            self.state = initial_state(world, params)
+            self.flows = Flows(world.n)
+            self.last_flows = Flows(world.n)
+            self._init_people()
+        else:
+            self._copy_start(start)
         self.countries = [Country(self, i) for i in range(world.n)]
         self._nodes: dict[tuple[int, int], DiasporaNode] = {}
         self._person_handles: dict[int, Student | SkilledWorker] = {}
         self.records: list[dict[str, np.ndarray]] = []
-        self.datacollector = make_datacollector(collect_country_data)
+        self.collect_data = collect_data
+        self.datacollector = make_datacollector()
         self._record(start=True)
 
     # --- set-up ---------------------------------------------------------------------------
@@ -169,6 +182,33 @@ class MigrationModel(mesa.Model):
         diaspora_step(self, etraining=False)
         calibrate_start(self)
 
+    def _copy_start(self, other: MigrationModel) -> None:
+        """The start state of `other` (same world, parameters and seed, not yet stepped): the
+        people, intercepts and corridors are what `_init_people` would make, so copying them
+        saves the set-up and its calibration (used for the no-emigration twin)."""
+        if other.year != self.world.start_year or other.world is not self.world:
+            raise ValueError("start: a model of the same world that has not been stepped")
+        if other.params != self.params or other.seed_sequence.entropy != self.seed_sequence.entropy:
+            raise ValueError("start: a model with the same parameters and seed")
+        for name in ("state", "flows", "last_flows", "pop", "corridors", "start_totals"):
+            setattr(self, name, copy.deepcopy(getattr(other, name)))
+        for name in ("mean_weight", "entered", "retired"):
+            setattr(self, name, getattr(other, name).copy())
+
+    def twin(self, emigration: bool = False) -> MigrationModel:
+        """The same world, parameters, events and seed from the same start, with `emigration`
+        (the counterfactual of net brain gain by default). Call before stepping."""
+        return MigrationModel(
+            self.world,
+            self.params,
+            rng=self.seed_sequence,
+            events=self.events,
+            emigration=emigration,
+            years=self.end_year - self.world.start_year,
+            collect_data=self.collect_data,
+            start=self,
+        )
+
     # --- randomness -------------------------------------------------------------------------
     def stream(self, name: str) -> np.random.Generator:
         """The generator of one mechanism in the current year (same seed -> same draws)."""
@@ -219,6 +259,7 @@ class MigrationModel(mesa.Model):
         shock_step(self)  # 1 shocks, displacement and the displaced's return (M7)
         update_economy(self)  # 2 drivers, productivity, ICT, wages (M8)
         self.corridors.recognition = recognition_matrix(self)  # (M5)
+        self.year_terms = move_terms(self)  # destination utilities until M4 is done
         update_perceived_prospect(self)  # (M1)
         enrol(self)  # 3-4 education choice and where to study (M1, M2)
         abroad, at_home = graduate(self)  # 4 graduation (M3)
@@ -226,6 +267,7 @@ class MigrationModel(mesa.Model):
         emigration_lottery(self, at_home)  # theory mode only
         if self.params.m4_migration:
             migration_step(self, deciding)  # 5 move, stay or return (M4)
+        self.year_terms = None
         later_recognition_and_skill(self)  # 6 recognition and skill (M5)
         ties_fade_and_years_abroad_grow(self)
         diaspora_step(self)  # 7 diaspora (M6)
@@ -238,7 +280,8 @@ class MigrationModel(mesa.Model):
         unobserved = Flows(self.world.n)
         unobserved.reset(np.nan)
         self.records.append(country_metrics(self, unobserved if start else self.flows))
-        self.datacollector.collect(self)
+        if self.collect_data:
+            self.datacollector.collect(self)
 
     # --- Mesa handles, built on request --------------------------------------------------------
     def diaspora_nodes(self) -> dict[tuple[int, int], DiasporaNode]:

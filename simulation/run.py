@@ -14,6 +14,13 @@ from simulation.parameters import Params
 from simulation.world import World
 
 
+def run_to_end(model: MigrationModel) -> pd.DataFrame:
+    """Step a model until it stops; its metrics as a tidy frame."""
+    while model.running:
+        model.step()
+    return metrics_frame(model.records, model.world.codes)
+
+
 def simulate(
     world: World,
     params: Params | None = None,
@@ -31,11 +38,9 @@ def simulate(
         events=events,
         emigration=emigration,
         years=years,
-        collect_country_data=False,
+        collect_data=False,
     )
-    while model.running:
-        model.step()
-    return metrics_frame(model.records, world.codes)
+    return run_to_end(model)
 
 
 def simulate_with_counterfactual(
@@ -48,12 +53,13 @@ def simulate_with_counterfactual(
     """The run plus its net brain gain (Beine, Docquier & Rapoport: > 0 is a brain gain).
 
     The counterfactual of a country is the same world, seed and events in which the country's
-    own people do not emigrate (a twin run with `emigration=False`), with this run's immigrants:
-    its skilled and adult residents are the twin's natives at home plus this run's immigrants,
-    so net brain gain measures what emigration does, not what immigration does
-    (`immigration_effect` reports that)."""
-    out = simulate(world, params, years, seed, events, emigration=True)
-    twin = simulate(world, params, years, seed, events, emigration=False)
-    for name, values in counterfactual(out, twin).items():
+    own people do not emigrate (a twin run with `emigration=False`, from the same start), with
+    this run's immigrants: its skilled and adult residents are the twin's natives at home plus
+    this run's immigrants, so net brain gain measures what emigration does, not what
+    immigration does (`immigration_effect` reports that)."""
+    model = MigrationModel(world, params, rng=seed, events=events, years=years, collect_data=False)
+    twin = model.twin(emigration=False)
+    out = run_to_end(model)
+    for name, values in counterfactual(out, run_to_end(twin)).items():
         out[name] = values
     return out

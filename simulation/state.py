@@ -125,6 +125,28 @@ class Flows:
         return {name: getattr(self, name).copy() for name in self.names()}
 
 
+@dataclass(frozen=True)
+class FixedTerms:
+    """Utility terms that do not change within a run (world geography x parameters), computed
+    once at set-up: (countries x countries) matrices [from, to]."""
+
+    move_distance: np.ndarray  # M4: move_cost_distance x ln(1 + km / scale)
+    study_distance: np.ndarray  # M2: study_distance_weight x ln(1 + km / scale)
+    language: np.ndarray  # M4: common_language_bonus where an official language is shared
+    displacement_nearness: np.ndarray  # M7: exp(-km / d0) x (1 + contiguity bonus)
+
+    @classmethod
+    def of(cls, world: World, params: Params) -> FixedTerms:
+        scaled = np.log1p(world.distance_km / params.distance_scale_km)
+        near = np.exp(-world.distance_km / params.displacement_distance_km)
+        return cls(
+            move_distance=params.move_cost_distance * scaled,
+            study_distance=params.study_distance_weight * scaled,
+            language=params.common_language_bonus * world.common_language,
+            displacement_nearness=near * (1 + params.displacement_contiguity * world.contiguous),
+        )
+
+
 def start_enrolment_rate(world: World, params: Params) -> np.ndarray:
     """Share of a youth cohort entering tertiary education at start (from the GER)."""
     return np.clip(world.column("tertiary_ger") * params.entry_per_ger, 0.005, 0.9)

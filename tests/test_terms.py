@@ -17,6 +17,7 @@ from simulation.mechanisms import calibration, diaspora, economy, education, mig
 from simulation.mechanisms.recognition import later_recognition_and_skill, recognition_matrix
 from simulation.metrics import country_metrics
 from simulation.population import STUDENT, WORKER
+from simulation.state import FixedTerms
 
 ORI, DST, THIRD = 2, 0, 1  # an origin, its main destination and a third country
 
@@ -34,6 +35,12 @@ def make_model(**params) -> MigrationModel:
 @pytest.fixture
 def model() -> MigrationModel:
     return make_model()
+
+
+def farther(model: MigrationModel, a: int, b: int, factor: float) -> None:
+    """Move b farther from a; distance terms are fixed at set-up, so they are recomputed."""
+    model.world.distance_km[a, b] *= factor
+    model.fixed = FixedTerms.of(model.world, model.params)
 
 
 def home_class_utility(model: MigrationModel, doctorate: bool = False) -> np.ndarray:
@@ -69,7 +76,7 @@ def test_m4_wage_term_pulls_toward_higher_pay(model):
 
 def test_m4_distance_term_makes_far_destinations_costlier(model):
     before = home_class_utility(model)
-    model.world.distance_km[ORI, THIRD] *= 4
+    farther(model, ORI, THIRD, 4)
     assert home_class_utility(model)[THIRD] < before[THIRD]
 
 
@@ -216,7 +223,7 @@ def test_m2_terms(model):
     s.edu_quality[THIRD] = 0.6
     assert study(model)[THIRD] > base[THIRD]  # quality
     base = study(model)
-    model.world.distance_km[ORI, THIRD] *= 4
+    farther(model, ORI, THIRD, 4)
     assert study(model)[THIRD] < base[THIRD]  # distance
     base = study(model)
     s.gdppc[THIRD] *= 2
@@ -370,7 +377,7 @@ def test_m7_displaced_cross_borders_and_come_back():
 
 def test_m7_displaced_go_near_to_big_places_with_diasporas(model):
     base = shocks.displacement_destinations(model)[ORI]
-    model.world.distance_km[ORI, THIRD] *= 5
+    farther(model, ORI, THIRD, 5)
     assert shocks.displacement_destinations(model)[ORI, THIRD] < base[THIRD]
     base = shocks.displacement_destinations(model)[ORI]
     model.corridors.diaspora[ORI, THIRD] *= 50

@@ -113,11 +113,11 @@ def home_seats(model: MigrationModel, cohort: np.ndarray) -> np.ndarray:
 
 def study_utility(model: MigrationModel, doctorate: bool) -> np.ndarray:
     """(origins, countries) utility of studying in each country; home has no abroad terms."""
-    p, s, w = model.params, model.state, model.world
+    p, s = model.params, model.state
     n = s.n
     u = np.broadcast_to(p.study_quality_weight * s.edu_quality, (n, n)).copy()
     abroad = p.study_income_weight * np.log(s.gdppc[None, :] / s.gdppc[:, None])
-    abroad -= p.study_distance_weight * np.log1p(w.distance_km / p.distance_scale_km)
+    abroad -= model.fixed.study_distance
     visa = s.visa["scientists"] if doctorate else s.visa["students"]
     abroad += p.study_visa_weight * np.log(np.maximum(visa, p.visa_floor))[None, :]
     if p.m6_diaspora:

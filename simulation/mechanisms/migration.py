@@ -28,8 +28,8 @@ import numpy as np
 
 from simulation.choice import (
     classes_of,
-    inclusive_value,
     logit_probabilities,
+    logit_with_inclusive_value,
     pick_option,
     sample_by_class,
     stochastic_round,
@@ -58,11 +58,6 @@ def expected_wage(model: MigrationModel, degree: np.ndarray, factor: np.ndarray)
     return r * skilled + (1 - r) * s.wage_unskilled[None, :]
 
 
-def distance_cost(model: MigrationModel, km: np.ndarray) -> np.ndarray:
-    p = model.params
-    return p.move_cost_distance * np.log1p(km / p.distance_scale_km)
-
-
 @dataclass
 class MoveTerms:
     """The parts of a destination's utility, as (countries x countries) matrices for the
@@ -79,7 +74,7 @@ class MoveTerms:
 
 def move_terms(model: MigrationModel) -> MoveTerms:
     """This year's destination terms (cheap: a few countries x countries operations)."""
-    p, s, c, w = model.params, model.state, model.corridors, model.world
+    p, s, c = model.params, model.state, model.corridors
     n = s.n
     pay = expected_wage(model, np.arange(n), np.ones(n))
     recognised = c.recognition * s.wage_skilled[None, :]
@@ -93,9 +88,9 @@ def move_terms(model: MigrationModel) -> MoveTerms:
     return MoveTerms(
         wage=p.wage_weight * np.log(pay),
         skilled_share=recognised / pay,
-        distance=distance_cost(model, w.distance_km),
+        distance=model.fixed.move_distance,
         network=network if p.m6_diaspora else np.zeros((n, n)),
-        language=p.common_language_bonus * w.common_language,
+        language=model.fixed.language,
         visa={False: visa("skilled"), True: visa("scientists")},
         place=p.social_openness_weight * s.social_openness
         + p.destination_size_weight * np.log(s.destination_share),
@@ -117,7 +112,7 @@ def move_utility(
     ln EW(1) + ln f x the skilled share of the pay, which keeps every term a row of a
     per-year matrix."""
     p, s, c = model.params, model.state, model.corridors
-    t = move_terms(model)
+    t = model.year_terms if model.year_terms is not None else move_terms(model)
     log_factor = p.wage_weight * np.log(np.asarray(factor, dtype=float))
     u = t.wage[degree] + log_factor[:, None] * t.skilled_share[degree]
     u -= t.distance[location]
@@ -140,7 +135,7 @@ def stay_and_home_utility(
     model: MigrationModel, rows: np.ndarray, post_study: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-agent utility of staying where they are and of going home (-inf if at home)."""
-    p, s, pop, w = model.params, model.state, model.pop, model.world
+    p, s, pop = model.params, model.state, model.pop
     o, g, loc = pop.origin[rows], pop.degree_country[rows], pop.location[rows]
     tie = pop.tie[rows].astype(float)
     factor = wage_factor(model, rows)
@@ -155,7 +150,7 @@ def stay_and_home_utility(
     home = (
         p.wage_weight * np.log(wage_home)
         - p.return_cost
-        - distance_cost(model, w.distance_km[loc, o])
+        - model.fixed.move_distance[loc, o]
         + p.home_tie_weight * tie
         + s.return_incentive[o]
         - s.emigration_constant[o] * post_study  # staying abroad after study is emigrating
@@ -205,7 +200,8 @@ def choice_probabilities(
     class_weight = np.bincount(agent_class, pop.weight[rows], minlength=len(keys)) / counts
     u_move = move_utility(model, keys[:, 0], keys[:, 1], keys[:, 2], keys[:, 3] == 1, class_factor)
     stay, home = stay_and_home_utility(model, rows, post_study)
-    elsewhere = inclusive_value(u_move)[agent_class]
+    destinations, value = logit_with_inclusive_value(u_move)
+    elsewhere = value[agent_class]
     if not allow_leaving:
         elsewhere = np.where(loc == o, -np.inf, elsewhere)
     probs = logit_probabilities(np.stack([stay, home, elsewhere], axis=1))
@@ -215,7 +211,7 @@ def choice_probabilities(
         home=probs[:, HOME],
         elsewhere=probs[:, ELSEWHERE],
         agent_class=agent_class,
-        destinations=logit_probabilities(u_move),
+        destinations=destinations,
         class_weight=class_weight,
     )
 

@@ -26,10 +26,9 @@ if TYPE_CHECKING:
 
 def displacement_destinations(model: MigrationModel) -> np.ndarray:
     """(from, to): where people displaced across a border go."""
-    p, s, w, c = model.params, model.state, model.world, model.corridors
+    p, s, c = model.params, model.state, model.corridors
     adults = s.adults_start[None, :]
-    weight = adults * np.exp(-w.distance_km / p.displacement_distance_km)
-    weight = weight * (1 + p.displacement_contiguity * w.contiguous)
+    weight = adults * model.fixed.displacement_nearness
     weight = weight * (1 + p.displacement_diaspora_weight * c.diaspora / adults)
     np.fill_diagonal(weight, 0.0)
     total = weight.sum(axis=1, keepdims=True)
