@@ -135,7 +135,7 @@ def run_plain_mesa(n_agents: int, repetitions: int) -> dict[str, Any]:
 
 
 def profile_one_year(n_agents: int, n_countries: int, warmup: int, top: int) -> None:
-    """cProfile one model year (after `warmup` years) and print the top functions.
+    """CProfile one model year (after `warmup` years) and print the top functions.
 
     A full garbage collection runs first: one costs about 0.05 s (it walks the ~100k Python
     objects of pandas, networkx, mesa), happens about once in 20 years and would otherwise be

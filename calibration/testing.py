@@ -21,7 +21,7 @@ def analytic_simulator(
     world: Any, params: Any, years: int, seed: Any, events: Any = ()
 ) -> pd.DataFrame:
     """Rates and shares per country and year from move_cost_base (b), recognition_base (a) and
-    tie_decay (c):
+    tie_decay (c), as follows.
 
         skilled_emigration_rate = expit(u_i + 1.5 - 0.6 b + 2 a w_i + 4 c s) + noise
         human_capital           = 0.05 + 0.2 a v_i + 0.3 c s (1 - a) + noise

@@ -35,7 +35,7 @@ from experiments.scenario_schema import (
     event_allowed,
     problems_from,
 )
-from simulation.events import PolicyEvent
+from simulation.events import EventError, PolicyEvent
 from simulation.parameters import ParameterError, Params
 from simulation.world import WORLD_NAMES, UnknownPlaceError, World, load_world
 
@@ -367,13 +367,11 @@ def _event(
     before = len(problems)
     try:
         event.check()
-    except ValueError as exc:
-        field, _, message = str(exc).partition(": ")
-        if field not in EVENT_FIELDS:
-            field, message = "", str(exc)
-        elif "allowed" not in message:
-            message += f"; allowed: {event_allowed(entry.kind, field)}"
-        problems.append(Problem(layer.shown, f"{key}.{field}".rstrip("."), message))
+    except EventError as exc:
+        message = exc.reason
+        if "allowed" not in message:
+            message += f"; allowed: {event_allowed(entry.kind, exc.field)}"
+        problems.append(Problem(layer.shown, f"{key}.{exc.field}", message))
         return None
     first, last = world.start_year + 1, world.start_year + years
     for field in ("year", "until"):

@@ -7,6 +7,7 @@ Every message names the file, the key path (e.g. `events[2].countries`) and what
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from experiments.errors import UserError
-from simulation.events import CONVENTIONS, EVENT_KINDS, HAZARDS, VISA_GROUPS
+from simulation.events import CONVENTIONS, EVENT_KINDS, HAZARDS, VISA_GROUPS, PolicyEvent
 from simulation.parameters import PARAMETERS, SPECS, ParamSpec, coerce
 from simulation.world import WORLD_NAMES
 
@@ -98,20 +99,25 @@ ParametersTable = create_model(
 )
 
 
-class EventTable(BaseModel):
-    """One [[events]] entry, as written."""
+def _event_fields() -> dict[str, tuple[Any, Any]]:
+    """The [[events]] table's fields: PolicyEvent's, in TOML types (places may be one string or
+    a list). A field added to PolicyEvent must be given its TOML type here (KeyError)."""
+    toml_types: dict[str, Any] = {
+        "kind": (str, ...),
+        "year": (int, ...),
+        "countries": (list[str] | str, Field(default_factory=list)),
+        "value": (float, Field(0.0, allow_inf_nan=False)),
+        "partners": (list[str] | str, Field(default_factory=list)),
+        "convention": (str | None, None),
+        "hazard": (str | None, None),
+        "group": (str | None, None),
+        "until": (int | None, None),
+        "label": (str, ""),
+    }
+    return {f.name: toml_types[f.name] for f in dataclasses.fields(PolicyEvent)}
 
-    model_config = _STRICT
-    kind: str
-    year: int
-    countries: list[str] | str = Field(default_factory=list)
-    value: float = Field(0.0, allow_inf_nan=False)
-    partners: list[str] | str = Field(default_factory=list)
-    convention: str | None = None
-    hazard: str | None = None
-    group: str | None = None
-    until: int | None = None
-    label: str = ""
+
+EventTable = create_model("EventTable", __config__=_STRICT, **_event_fields())
 
 
 class ScenarioTable(BaseModel):
@@ -127,7 +133,7 @@ class ScenarioTable(BaseModel):
     seed: int | None = Field(None, ge=0, le=MAX_SEED)
     calibration: str | None = None
     parameters: ParametersTable = Field(default_factory=ParametersTable)  # type: ignore[valid-type]
-    events: list[EventTable] = Field(default_factory=list)
+    events: list[EventTable] = Field(default_factory=list)  # type: ignore[valid-type]
 
 
 # --- pydantic errors -> problems ---------------------------------------------------------------

@@ -197,6 +197,15 @@ EVENT_KINDS: dict[str, EventKind] = {
 }
 
 
+class EventError(ValueError):
+    """A malformed event: which field, and what is wrong with it (including what is allowed)."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class PolicyEvent:
     """One scheduled event. `countries` and `partners` hold ISO3 codes or region names."""
@@ -213,29 +222,28 @@ class PolicyEvent:
     label: str = field(default="", compare=False)
 
     def check(self) -> None:
-        """Raise ValueError naming the field and what is allowed, if the event is malformed."""
+        """Raise EventError naming the field and what is allowed, if the event is malformed."""
         spec = EVENT_KINDS.get(self.kind)
         if spec is None:
-            raise ValueError(
-                f"kind: unknown event kind {self.kind!r}; allowed: {sorted(EVENT_KINDS)}"
+            raise EventError(
+                "kind", f"unknown event kind {self.kind!r}; allowed: {sorted(EVENT_KINDS)}"
             )
         if not (spec.value_low <= self.value <= spec.value_high):
-            raise ValueError(
-                f"value: {self.value!r} out of range for {self.kind} "
-                f"({spec.value_meaning}); allowed: [{spec.value_low}, {spec.value_high}]"
+            raise EventError(
+                "value",
+                f"{self.value!r} out of range for {self.kind} ({spec.value_meaning}); "
+                f"allowed: [{spec.value_low}, {spec.value_high}]",
             )
         if spec.needs_countries and not self.countries:
-            raise ValueError(f"countries: {self.kind} needs at least one country or region")
-        if "convention" in spec.uses and self.convention not in CONVENTIONS:
-            raise ValueError(f"convention: got {self.convention!r}; allowed: {list(CONVENTIONS)}")
-        if "hazard" in spec.uses and self.hazard not in HAZARDS:
-            raise ValueError(f"hazard: got {self.hazard!r}; allowed: {list(HAZARDS)}")
-        if "group" in spec.uses and self.group not in VISA_GROUPS:
-            raise ValueError(f"group: got {self.group!r}; allowed: {list(VISA_GROUPS)}")
+            raise EventError("countries", f"{self.kind} needs at least one country or region")
+        choices = {"convention": CONVENTIONS, "hazard": HAZARDS, "group": VISA_GROUPS}
+        for name, allowed in choices.items():
+            if name in spec.uses and getattr(self, name) not in allowed:
+                raise EventError(name, f"got {getattr(self, name)!r}; allowed: {list(allowed)}")
         if "partners" in spec.uses and self.kind == "bilateral_recognition" and not self.partners:
-            raise ValueError("partners: bilateral_recognition needs at least one partner")
+            raise EventError("partners", "bilateral_recognition needs at least one partner")
         if self.until is not None and self.until < self.year:
-            raise ValueError(f"until: {self.until} is before the event year {self.year}")
+            raise EventError("until", f"{self.until} is before the event year {self.year}")
         for name in ("partners", "convention", "hazard", "group", "until"):
             if name not in spec.uses and getattr(self, name) not in (None, ()):
-                raise ValueError(f"{name}: not used by {self.kind}; it uses {list(spec.uses)}")
+                raise EventError(name, f"not used by {self.kind}; it uses {list(spec.uses)}")

@@ -273,7 +273,7 @@ def _herfindahl(matrix: np.ndarray) -> np.ndarray:
 
 
 def safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """num / den with 0 where den is 0 (an empty group has no rate, reported as 0), and NaN
+    """Num / den with 0 where den is 0 (an empty group has no rate, reported as 0), and NaN
     where either is NaN (a flow not observed, e.g. in the start year)."""
     num, den = np.broadcast_arrays(np.asarray(num, dtype=float), np.asarray(den, dtype=float))
     missing = np.isnan(num) | np.isnan(den)

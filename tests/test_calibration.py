@@ -212,7 +212,7 @@ def _done_runs(ledger: Path) -> list[tuple[str, int]]:
 
 
 def test_a_calibration_killed_mid_run_resumes_to_the_same_result(analytic, tmp_path):
-    """kill -9 of the whole command in wave 1, rerun on one worker: the calibrated values, the
+    """Kill -9 of the whole command in wave 1, rerun on one worker: the calibrated values, the
     draws and the per-target table equal those of the uninterrupted two-worker run."""
     path, reference, _ = analytic
     out = tmp_path / "out"

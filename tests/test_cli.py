@@ -75,7 +75,7 @@ def test_the_console_script_exits_2_without_a_traceback(args, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "argv, needle",
+    ("argv", "needle"),
     [
         (["run", "x.toml", "--set", "agents_per_country=3"], "--set agents_per_country"),
         (["run", "x.toml", "--set", "nonsense"], "NAME=VALUE"),

@@ -47,7 +47,7 @@ def _number(value: float, label: str) -> str:
 
 
 def _cell(mean: float, low: float, high: float, shown: Display, difference: bool) -> str:
-    """mean [low, high] in the metric's display unit."""
+    """Mean [low, high] in the metric's display unit."""
     label = shown.difference if difference else shown.level
     mean, low, high = (shown.scale * v for v in (mean, low, high))
     if not (np.isfinite(low) and np.isfinite(high)):

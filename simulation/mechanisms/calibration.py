@@ -148,8 +148,11 @@ def start_flows(model: MigrationModel) -> StartFlows:
         home_settled=home_chance(settled, fallback),
         home_new=np.divide(num, den, out=fallback.copy(), where=den > 0),
         graduates_at_home=tally(pop.origin[at_home_grads], yearly[~abroad_mask], n),
-        **_grouped_graduates(
-            pop.origin[abroad], yearly[abroad_mask], logit(np.clip(go_home, 1e-16, 1 - 1e-16))
+        **_grouped(
+            pop.origin[abroad],
+            yearly[abroad_mask],
+            logit(np.clip(go_home, 1e-16, 1 - 1e-16)),
+            ("graduates_abroad", "graduates_abroad_weight", "graduates_abroad_logit"),
         ),
         graduates=tally(pop.origin[students], yearly, n),
         growth=np.maximum(model.state.growth, 0.0),
@@ -162,37 +165,24 @@ def start_flows(model: MigrationModel) -> StartFlows:
         enrolment=model.state.enrolment_start,
         wage_response=p.wage_weight * p.scarcity_elasticity if p.m8_economy else 0.0,
         enrolment_response=-p.enrol_sensitivity * p.scarcity_elasticity if p.m8_economy else 0.0,
-        **_grouped_leaving(
+        **_grouped(
             o[at_home],
             (w * consider)[at_home],
             logit(np.clip(choice.elsewhere[at_home], 1e-300, 1 - 1e-16)),
+            ("leave_origin", "leave_mass", "leave_logit"),
         ),
     )
 
 
-def _grouped_graduates(origin: np.ndarray, weight: np.ndarray, home: np.ndarray) -> dict:
-    """Graduates abroad grouped by origin and logit of going home (fewer terms, same sums)."""
+def _grouped(origin: np.ndarray, weight: np.ndarray, logit_: np.ndarray, names: tuple) -> dict:
+    """People grouped by origin and a logit they share (at start a country's people have a
+    handful of distinct ones): the same weighted sums, far fewer terms. `names` are the keys
+    of (origins, weights, logits) in StartFlows."""
     keys, index = np.unique(
-        np.stack([origin, np.round(home, 9)], axis=1), axis=0, return_inverse=True
+        np.stack([origin, np.round(logit_, 9)], axis=1), axis=0, return_inverse=True
     )
-    return {
-        "graduates_abroad": keys[:, 0].astype(np.int64),
-        "graduates_abroad_weight": np.bincount(index.ravel(), weight, minlength=len(keys)),
-        "graduates_abroad_logit": keys[:, 1],
-    }
-
-
-def _grouped_leaving(origin: np.ndarray, mass: np.ndarray, leave: np.ndarray) -> dict:
-    """Home workers grouped by origin and leaving logit (at start a country's home workers
-    have a handful of distinct logits): the same sums, far fewer terms."""
-    keys, index = np.unique(
-        np.stack([origin, np.round(leave, 9)], axis=1), axis=0, return_inverse=True
-    )
-    return {
-        "leave_origin": keys[:, 0].astype(np.int64),
-        "leave_mass": np.bincount(index.ravel(), mass, minlength=len(keys)),
-        "leave_logit": keys[:, 1],
-    }
+    grouped = (keys[:, 0].astype(np.int64), np.bincount(index.ravel(), weight), keys[:, 1])
+    return dict(zip(names, grouped, strict=True))
 
 
 def age_bins(params) -> tuple[int, float]:

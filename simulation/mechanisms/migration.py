@@ -35,6 +35,7 @@ from simulation.choice import (
     stochastic_round,
 )
 from simulation.mechanisms.recognition import draw_recognition
+from simulation.pieces import pick_by_weight, within_weight
 from simulation.population import WORKER, tally, tally_pairs
 
 if TYPE_CHECKING:
@@ -49,13 +50,18 @@ def wage_factor(model: MigrationModel, rows: np.ndarray) -> np.ndarray:
     return np.exp(model.params.skill_wage_elasticity * change)
 
 
+def expected_pay(recognition: np.ndarray, skilled: np.ndarray, unskilled: np.ndarray):
+    """Pay expected with a qualification recognised with probability `recognition`: the
+    skilled pay if recognised, else the unskilled wage (brain waste)."""
+    return recognition * skilled + (1 - recognition) * unskilled
+
+
 def expected_wage(model: MigrationModel, degree: np.ndarray, factor: np.ndarray) -> np.ndarray:
     """(len(degree), countries): expected pay of a degree from g in each country, recognised
     (skilled wage x the worker's factor) with probability R[g, d], else the unskilled wage."""
     s = model.state
-    r = model.corridors.recognition[degree]
     skilled = s.wage_skilled[None, :] * np.asarray(factor, dtype=float)[:, None]
-    return r * skilled + (1 - r) * s.wage_unskilled[None, :]
+    return expected_pay(model.corridors.recognition[degree], skilled, s.wage_unskilled[None, :])
 
 
 @dataclass
@@ -145,8 +151,9 @@ def stay_and_home_utility(
     stay += np.where(
         at_home, p.home_tie_weight * tie, p.social_openness_weight * s.social_openness[loc]
     )
-    r_home = model.corridors.recognition[g, o]
-    wage_home = r_home * s.wage_skilled[o] * factor + (1 - r_home) * s.wage_unskilled[o]
+    wage_home = expected_pay(
+        model.corridors.recognition[g, o], s.wage_skilled[o] * factor, s.wage_unskilled[o]
+    )
     home = (
         p.wage_weight * np.log(wage_home)
         - p.return_cost
@@ -289,31 +296,11 @@ def _pieces_to_small_destinations(
     repeats = count[klass, destination]
     klass, destination = np.repeat(klass, repeats), np.repeat(destination, repeats)
     stayer_weight = pop.weight[rows] * staying
-    order = np.argsort(cls, kind="stable")
-    cum = np.cumsum(stayer_weight[order])
-    total = np.bincount(cls, stayer_weight, minlength=n_classes)
-    start = np.searchsorted(cls[order], klass, side="left")
-    before = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
-    has_stayers = total[klass] > 0
-    target = before + rng.random(len(klass)) * total[klass]
-    pick = np.minimum(np.searchsorted(cum, target, side="right"), len(order) - 1)
-    parents = rows[order[pick]]
+    member, has_stayers = pick_by_weight(cls, stayer_weight, klass, rng.random(len(klass)))
+    parents = rows[member]
     weight = np.minimum(cap[destination], pop.weight[parents])
-    keep = has_stayers & _within_weight(parents, weight, pop.weight)
+    keep = has_stayers & within_weight(parents, weight, pop.weight)
     return parents[keep], destination[keep], weight[keep]
-
-
-def _within_weight(parents: np.ndarray, weight: np.ndarray, available: np.ndarray) -> np.ndarray:
-    """Mask of pieces whose cumulative weight per parent stays below the parent's weight."""
-    order = np.lexsort((np.arange(len(parents)), parents))
-    sorted_parents = parents[order]
-    cum = np.cumsum(weight[order])
-    first = np.searchsorted(sorted_parents, sorted_parents, side="left")
-    offset = np.where(first > 0, cum[first - 1], 0.0)
-    used = cum - offset
-    ok = np.zeros(len(parents), dtype=bool)
-    ok[order] = used <= available[sorted_parents] * (1 + 1e-12)
-    return ok
 
 
 def count_new_emigrants(model: MigrationModel, rows: np.ndarray) -> None:

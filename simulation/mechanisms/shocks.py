@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.choice import stochastic_round
-from simulation.mechanisms.migration import _within_weight, relocate, weight_caps
+from simulation.mechanisms.migration import relocate, weight_caps
+from simulation.pieces import pick_by_weight, within_weight
 from simulation.population import WORKER, tally
 
 if TYPE_CHECKING:
@@ -95,14 +96,10 @@ def displace_across_borders(model: MigrationModel, share: np.ndarray) -> None:
     if not len(source):
         return
     # each piece is split off a resident of the country hit, chosen by weight
-    order = np.argsort(location, kind="stable")
-    cum = np.cumsum(weight[order])
-    start = np.searchsorted(location[order], source, side="left")
-    before = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
-    target = before + rng.random(len(source)) * skilled_here[source]
-    parents = residents[order[np.minimum(np.searchsorted(cum, target, "right"), len(order) - 1)]]
+    member, _ = pick_by_weight(location, weight, source, rng.random(len(source)))
+    parents = residents[member]
     piece = np.minimum(unit[source, destination], pop.weight[parents])
-    keep = _within_weight(parents, piece, pop.weight)
+    keep = within_weight(parents, piece, pop.weight)
     children = pop.split_off(parents[keep], piece[keep])
     destination = destination[keep]
     relocate(model, children, destination, np.zeros(len(children), bool), displaced=True)
