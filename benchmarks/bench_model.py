@@ -1,9 +1,15 @@
-"""Benchmark MigrationModel against plain Mesa at 10k, 100k and 1M person-agents.
+"""Benchmark MigrationModel: the default world's paired runs, and synthetic worlds of 10k, 100k
+and 1M person-agents against plain Mesa.
 
 Run by hand (not a test; nothing is asserted about time):
 
     .venv/bin/python benchmarks/bench_model.py [--sizes 10000 100000 1000000] [--years 20]
+        [--world-agents 100 200] [--world-years 30]
     .venv/bin/python benchmarks/bench_model.py --profile 1000000   # cProfile of one model year
+
+The default world part times what a researcher runs: a paired 30-year run (the run and its
+no-emigration twin, `simulate_with_counterfactual`) of the 176-country default world, at 100 and
+200 agents per country; the goal is 0.3 s or less on one core at 100.
 
 Each size runs in two fresh subprocesses, one for the model and one for plain Mesa, so the peak
 resident memory of each is its own. Subprocesses are pinned to one CPU (turn off with --no-pin),
@@ -36,7 +42,8 @@ if str(ROOT) not in sys.path:
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 TARGET_SIZE = 1_000_000
-TARGET_AGENT_YEARS = 5e6  # agent-years per second at 1M agents, one core
+TARGET_AGENT_YEARS = 10e6  # agent-years per second at 1M agents, one core
+TARGET_PAIRED_S = 0.3  # a paired 30-year default-world run at 100 agents per country
 TARGET_PEAK_MIB = 2048.0  # 2 GiB
 MIB = 1024 * 1024
 
@@ -67,7 +74,28 @@ def build_model(n_agents: int, n_countries: int) -> tuple[Any, float]:
     return model, time.perf_counter() - start
 
 
-# --- the two measured parts (each runs in its own subprocess) ----------------------------------
+# --- the measured parts (each runs in its own subprocess) ---------------------------------------
+def run_default_world(agents_per_country: int, years: int, repetitions: int) -> dict[str, Any]:
+    """Paired runs of the default world (the run and its twin); median seconds, wall and CPU."""
+    from simulation import Params, load_world, simulate_with_counterfactual
+
+    world = load_world("default")
+    params = Params(agents_per_country=agents_per_country)
+    simulate_with_counterfactual(world, params, 1, 0)  # warm up imports and caches
+    walls, cpus = [], []
+    for rep in range(repetitions):
+        wall, cpu = time.perf_counter(), time.process_time()
+        frame = simulate_with_counterfactual(world, params, years, rep)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return {
+        "paired_wall_s": statistics.median(walls),
+        "paired_cpu_s": statistics.median(cpus),
+        "rows": len(frame),
+        "peak_mib": peak_rss_mib(),
+    }
+
+
 def run_model(n_agents: int, years: int, n_countries: int) -> dict[str, Any]:
     """Build the model, step it `years` times; times, agent-years and peak memory."""
     import simulation  # noqa: F401  (imports before the baseline, so it is not counted as model)
@@ -170,6 +198,7 @@ def run_child(part: str, n_agents: int, args: argparse.Namespace) -> dict[str, A
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", part, str(n_agents)]
     cmd += ["--years", str(args.years), "--countries", str(args.countries)]
     cmd += ["--reps", str(args.reps)] + ([] if args.pin else ["--no-pin"])
+    cmd += ["--world-years", str(args.world_years), "--world-reps", str(args.world_reps)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
@@ -277,6 +306,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", type=int, metavar="N", help="cProfile one year at N agents")
     parser.add_argument("--profile-warmup", type=int, default=1, help="years before the profile")
     parser.add_argument("--top", type=int, default=15, help="functions shown per profile table")
+    parser.add_argument(
+        "--world-agents", type=int, nargs="*", default=[100, 200], help="default world sizes"
+    )
+    parser.add_argument("--world-years", type=int, default=30, help="years of a paired run")
+    parser.add_argument("--world-reps", type=int, default=3, help="paired runs timed per size")
     parser.add_argument("--child", nargs=2, metavar=("PART", "N"), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -288,6 +322,8 @@ def main(argv: list[str] | None = None) -> None:
         part, n = args.child[0], int(args.child[1])
         if part == "model":
             result = run_model(n, args.years, args.countries)
+        elif part == "world":
+            result = run_default_world(n, args.world_years, args.world_reps)
         else:
             result = run_plain_mesa(n, args.reps)
         print(json.dumps({**result, "cpu": cpu}))
@@ -306,6 +342,20 @@ def main(argv: list[str] | None = None) -> None:
         f"plain Mesa median of {args.reps} shuffle_do calls; each part in its own "
         f"subprocess, {pinned}\n"
     )
+    if args.world_agents:
+        print(
+            f"Default world (176 countries), paired {args.world_years}-year runs "
+            f"(run + no-emigration twin), median of {args.world_reps}:\n"
+        )
+        print("| agents per country | wall s | CPU s | rows | peak MiB |\n|---|---|---|---|---|")
+        for apc in args.world_agents:
+            print(f"running the default world at {apc} ...", file=sys.stderr, flush=True)
+            r = run_child("world", apc, args)
+            print(
+                f"| {apc} | {r['paired_wall_s']:.2f} | {r['paired_cpu_s']:.2f} | {r['rows']:,} "
+                f"| {r['peak_mib']:.0f} |"
+            )
+        print(f"\nGoal: a paired run at 100 agents per country in {TARGET_PAIRED_S} s or less.\n")
     rows = []
     for n in args.sizes:
         print(f"running {n:,} agents ...", file=sys.stderr, flush=True)
