@@ -1,4 +1,4 @@
-"""The classroom model: a MigrationModel stepped with its no-migration twin, plus policy levers.
+"""The classroom model: a MigrationModel stepped with its no-emigration twin, plus policy levers.
 
 Net brain gain compares human capital with what it would be had the country's own people not
 emigrated (same seed, same shocks, same policies, same immigrants; `simulation.metrics.
@@ -263,7 +263,7 @@ def convention_events(world: World, option: str, year: int) -> list[PolicyEvent]
 
 # --- the model ------------------------------------------------------------------------------------
 class ClassroomModel(MigrationModel):
-    """The model a browser session steps: MigrationModel plus its no-migration twin.
+    """The model a browser session steps: MigrationModel plus its no-emigration twin.
 
     Args:
         world: "teaching" (16 countries) or "default" (every country with data).
@@ -305,6 +305,7 @@ class ClassroomModel(MigrationModel):
             emigration=False,
             years=years,
             collect_data=False,
+            start=self,  # the same start, not built again
         )
         self.world_name = world
         self.settings = settings
@@ -464,7 +465,7 @@ def map_data(model: ClassroomModel, colour_by: str) -> MapData:
             adults=record[ADULTS].copy(),
             value=np.nan_to_num(value),
             scale=scale,
-            corridors=model.skilled_diaspora.copy(),
+            corridors=model.corridors.skilled_diaspora.copy(),
             colour_by=colour_by,
             year=model.year,
         )

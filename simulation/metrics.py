@@ -281,13 +281,14 @@ def safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=out, where=(den > 0) & ~missing)
 
 
-def _parts(name: str) -> list[str]:
-    """The columns a metric is aggregated from."""
+def metric_parts(name: str) -> list[str]:
+    """The columns a metric is aggregated from (itself for sums; numerator and denominator for
+    ratios; both ratios' parts for differences; itself and its weight for means)."""
     spec = METRICS[name]
     if spec.aggregate == "ratio":
         return [spec.numerator, spec.denominator]
     if spec.aggregate == "difference":
-        return [*_parts(spec.numerator), *_parts(spec.denominator)]
+        return [*metric_parts(spec.numerator), *metric_parts(spec.denominator)]
     if spec.aggregate == "mean":
         return [name, spec.weight]
     return [name]
@@ -303,13 +304,13 @@ def aggregate_regions(frame: pd.DataFrame, regions: pd.Series | dict[str, str]) 
     df = frame.copy()
     df["country"] = df["country"].map(dict(regions))
     keys = [c for c in df.columns if c not in METRICS]
-    present = [m for m in METRICS if m in df.columns and all(p in df for p in _parts(m))]
+    present = [m for m in METRICS if m in df.columns and all(p in df for p in metric_parts(m))]
     weighted = df[keys].copy()
     for m in present:
         spec = METRICS[m]
         if spec.aggregate == "mean":
             weighted[f"__x_{m}"] = df[m] * df[spec.weight]
-        for part in _parts(m):
+        for part in metric_parts(m):
             if part not in weighted:
                 weighted[part] = df[part]
     grouped = weighted.groupby(keys, sort=True).sum(numeric_only=True, min_count=1)

@@ -420,12 +420,13 @@ class Params:
         "Moving cost growing with distance (moves and returns).",
     )
     return_cost: float = number(
-        1.5,
+        0.5,
         0.0,
         10.0,
         "utility",
         "M4",
-        A,
+        "assumption; set so that about a third of new emigrants leave within five years "
+        "(OECD 2008, 2020: 20-50%)",
         "Cost of moving back home (lower than a new move: the place and people are known).",
     )
     destination_size_weight: float = number(

@@ -18,24 +18,20 @@ from experiments.areas import WORLD_CODE
 from experiments.errors import UserError
 from experiments.stats import t_intervals
 from simulation import METRICS, aggregate_regions
+from simulation.metrics import metric_parts
 
 KEYS = ["scenario", "replication", "year", "country"]
 FAN_QUANTILES = (0.1, 0.9)  # the outer band: where 80% of replications fall
 
 
 def _parts(metrics: Sequence[str]) -> list[str]:
-    """The columns needed to aggregate `metrics` (numerators, denominators, weights)."""
+    """The columns needed to aggregate `metrics` (the metrics themselves and their parts)."""
     needed: list[str] = []
     for name in metrics:
-        spec = METRICS.get(name)
-        if spec is None:
-            continue
-        extra = [spec.numerator, spec.denominator] if spec.aggregate == "ratio" else []
-        if spec.aggregate == "mean":
-            extra = [spec.weight]
-        for column in [name, *extra]:
-            if column and column not in needed:
-                needed.append(column)
+        if name in METRICS:
+            for column in [name, *metric_parts(name)]:
+                if column not in needed:
+                    needed.append(column)
     return needed
 
 

@@ -174,7 +174,7 @@ def _run_findings(results: Results, gains: dict, only_first: bool) -> list[str]:
                 if r[f"{NBG}_ci_high"] < 0
             ]
             out.append(
-                f"Compared with the same world without migration, by {year} in {name}: a brain "
+                f"Compared with the same world without emigration, by {year} in {name}: a brain "
                 f"gain in {text.listing(gain)}; a brain drain (net loss) in {text.listing(loss)}; "
                 "the other regions are not clearly different from 0."
             )
@@ -331,7 +331,8 @@ def _level_tables(results: Results, gains: dict) -> list[str]:
         page.paragraph(
             "Each scenario at its last year: mean over replications with its 95% t-interval. "
             "Rates in percent; net brain gain in percentage points (human capital with "
-            "migration minus without, same seeds). Probability of gain: the share of "
+            "emigration minus without: the country's own people not emigrating, same seeds, "
+            "same immigrants). Probability of gain: the share of "
             "replications with a net brain gain above 0."
         )
     ]

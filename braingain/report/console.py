@@ -89,7 +89,8 @@ def print_baseline(comparison: Comparison, batch: Batch) -> None:
     console.print(table)
     console.print(
         "shares in percent (%), differences of shares in percentage points (pp). net brain "
-        "gain: human capital with migration minus without (same seeds); > 0 is a brain gain.\n"
+        "gain: human capital with emigration minus without (the country's own people not "
+        "emigrating; same seeds, same immigrants); > 0 is a brain gain.\n"
     )
 
 
