@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from experiments.batch import Batch, manifest_entry
+from experiments.batch import RunnerBatch
 from experiments.errors import UserError
 from experiments.provenance import git_state, task_name, versions
 from experiments.store import Store
@@ -31,7 +31,10 @@ class StaleResultsError(UserError):
         super().__init__(f"{self.reason}; use --overwrite to replace them, or another --out folder")
 
 
-def open_store(store: Store, batch: Batch, code: str, overwrite: bool) -> dict[str, Any]:
+FULL_OUTPUTS = {"metrics": "all", "years": "all", "level": "country"}
+
+
+def open_store(store: Store, batch: RunnerBatch, code: str, overwrite: bool) -> dict[str, Any]:
     """Check that the folder holds nothing or results this batch may build on; returns the
     existing manifest ({} for a new folder)."""
     if overwrite:
@@ -54,25 +57,40 @@ def open_store(store: Store, batch: Batch, code: str, overwrite: bool) -> dict[s
         )
     if existing.get("task") != task_name(batch.task):
         raise StaleResultsError(store.out, f"of another task ({existing.get('task')})")
+    kept = existing.get("outputs", FULL_OUTPUTS)
+    if kept != batch.outputs_description():
+        raise StaleResultsError(
+            store.out,
+            f"that keep other outputs ({_outputs_text(kept)}; now "
+            f"{_outputs_text(batch.outputs_description())})",
+        )
     known = {s["name"]: s for s in existing.get("scenarios", [])}
-    for scenario in batch.scenarios:
-        old = known.get(scenario.name)
-        if old and old.get("fingerprint") != scenario.fingerprint():
+    for entry in batch.manifest_entries():
+        old = known.get(entry["name"])
+        if old and old.get("fingerprint") != entry["fingerprint"]:
+            what = entry.get("changes", "world, years, seed, parameters or events changed")
             raise StaleResultsError(
                 store.out,
-                f"of a different scenario named '{scenario.name}' (world, years, seed, "
-                "parameters or events changed)",
+                f"of a different {entry.get('kind', 'scenario')} named '{entry['name']}' ({what})",
             )
     return existing
 
 
+def _outputs_text(outputs: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{key} {value if isinstance(value, str) else ','.join(map(str, value))}"
+        for key, value in outputs.items()
+    )
+
+
 def new_session(
-    old: dict[str, Any], batch: Batch, code: str, command: list[str], session: int
+    old: dict[str, Any], batch: RunnerBatch, code: str, command: list[str], session: int
 ) -> dict[str, Any]:
     """The manifest at the start of a session: scenarios (earlier ones kept), provenance."""
     scenarios = {s["name"]: s for s in old.get("scenarios", [])}
-    for scenario in batch.scenarios:
-        scenarios[scenario.name] = manifest_entry(scenario)
+    entries = batch.manifest_entries()
+    for entry in entries:
+        scenarios[entry["name"]] = entry
     return {
         "format": MANIFEST_FORMAT,
         "created": old.get("created", now()),
@@ -82,7 +100,8 @@ def new_session(
         "git": git_state(),
         "versions": versions(),
         "seed_rule": "replication r of a scenario uses SeedSequence(seed, spawn_key=(r,))",
-        "batch": [s.name for s in batch.scenarios],
+        "batch": [entry["name"] for entry in entries],
+        "outputs": batch.outputs_description(),
         "scenarios": list(scenarios.values()),
         "sessions": [
             *old.get("sessions", []),
