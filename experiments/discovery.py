@@ -75,7 +75,7 @@ def _experiment_entry(folder: Path) -> dict:
     return current[0]
 
 
-# --- EMA Workbench export -----------------------------------------------------------------------
+# --- EMA Workbench export ------------------------------------------------------------------------
 def ema_results(runs: StudyRuns) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """The runs as EMA Workbench's `(experiments, outcomes)`: one experiment per run, with the
     inputs as uncertainties and columns scenario (run number), policy and model."""
@@ -89,7 +89,9 @@ def ema_results(runs: StudyRuns) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
 
 def export_ema(runs: StudyRuns, path: Path) -> Path:
     """Write the runs with EMA Workbench's `save_results` (load them with `load_results`)."""
-    from ema_workbench import ScalarOutcome, save_results
+    with warnings.catch_warnings():  # its optional parallel back ends warn on import
+        warnings.simplefilter("ignore")
+        from ema_workbench import ScalarOutcome, save_results
 
     for name in runs.outputs:  # EMA serialises outcomes by their registered kind
         ScalarOutcome(name)
@@ -145,7 +147,9 @@ def discover(
 ) -> Discovery:
     """Run PRIM for `output` crossing `threshold`; the box is the most covering one whose
     density reaches `density` (the densest one if none does)."""
-    from ema_workbench.analysis import prim
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim
 
     if output not in runs.outputs:
         raise UserError(

@@ -43,7 +43,7 @@ def pieces(metrics_path: Path, rows: int = PIECE_ROWS) -> Iterator[pd.DataFrame]
     contiguous: the store writes runs scenario by scenario)."""
     held: list[pa.RecordBatch] = []
     count = 0
-    for record in pq.ParquetFile(metrics_path).iter_batches(batch_size=65_536):
+    for record in pq.ParquetFile(metrics_path).iter_batches(batch_size=min(rows, 65_536)):
         held.append(record)
         count += record.num_rows
         if count < rows:

@@ -98,7 +98,7 @@ def test_bad_options_exit_2_with_a_message(argv, needle, tmp_path, capsys, monke
 def test_help_explains_every_option_of_every_command(capsys):
     parser = build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert set(commands.choices) == {"run", "compare", "main", "check"}
+    assert set(commands.choices) == {"run", "compare", "main", "check", "sensitivity", "discover"}
     assert main(["--help"]) == 0
     top = capsys.readouterr().out
     for name, sub in commands.choices.items():

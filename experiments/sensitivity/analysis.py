@@ -116,7 +116,7 @@ def _factor_names(design: Design) -> list[str]:
 
 
 def _sobol(design: Design, y: np.ndarray, experiment: Experiment) -> dict[str, np.ndarray]:
-    if np.var(y) == 0:  # the averaged output never changes: nothing to apportion
+    if np.ptp(y) == 0:  # the averaged output never changes: nothing to apportion
         zeros = np.zeros(len(_factor_names(design)))
         return {"S1": zeros, "S1_conf": zeros, "ST": zeros, "ST_conf": zeros}
     return dict(
@@ -148,7 +148,7 @@ def _morris(design: Design, x: np.ndarray, y: np.ndarray, experiment: Experiment
 
 
 def _fast(design: Design, y: np.ndarray, experiment: Experiment) -> dict[str, np.ndarray]:
-    if np.var(y) == 0:
+    if np.ptp(y) == 0:
         zeros = np.zeros(len(design.experiment.inputs))
         return {"S1": zeros, "S1_conf": zeros, "ST": zeros, "ST_conf": zeros}
     return dict(
@@ -164,7 +164,7 @@ def _fast(design: Design, y: np.ndarray, experiment: Experiment) -> dict[str, np
 
 
 def _delta(design: Design, x: np.ndarray, y: np.ndarray, experiment: Experiment) -> dict:
-    if np.var(y) == 0:
+    if np.ptp(y) == 0:
         zeros = np.zeros(len(design.experiment.inputs))
         return {"delta": zeros, "delta_conf": zeros, "S1": zeros, "S1_conf": zeros}
     return dict(
@@ -276,7 +276,7 @@ def seed_indices(values: np.ndarray) -> tuple[float, float]:
     """(seed first-order index, seed total index = share of variance that is seed noise) of a
     (points, replications) array of complete points."""
     total = values.var()
-    if values.shape[1] < 2 or total == 0:
+    if values.shape[1] < 2 or np.ptp(values) == 0:
         return np.nan, np.nan
     noise = values.var(axis=1).mean() / total
     first = values.mean(axis=0).var() / total

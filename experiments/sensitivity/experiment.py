@@ -162,7 +162,7 @@ class Experiment:
         }
 
 
-# --- loading -----------------------------------------------------------------------------------
+# --- loading -------------------------------------------------------------------------------------
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file; raises ExperimentError (one line per problem)."""
     path = Path(path)
@@ -383,10 +383,11 @@ class _Checker:
         specs = {s.name: s for s in PARAMETERS}
         spec = specs.get(entry.parameter)
         if spec is None:
+            numeric = [s.name for s in PARAMETERS if s.kind in (int, float)]
             self.problem(
                 f"{key}.parameter",
                 f"unknown parameter {entry.parameter!r}"
-                f"{_suggest(str(entry.parameter), list(specs))}; allowed: "
+                f"{_suggest(str(entry.parameter), numeric)}; allowed: "
                 f"{INPUT_KEYS['parameter']}",
             )
             return None
