@@ -347,3 +347,46 @@ def test_morris_screening_reads_every_numeric_parameter_from_the_table():
         if item.kind == "parameter":
             spec = by_name[item.target]
             assert spec.low <= item.low < item.high <= spec.high
+
+
+def test_a_study_on_a_dask_cluster_gives_the_same_indices(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    experiment = load_experiment(STUDIES / "ishigami.toml").with_options(samples=32)
+    _, local = study(experiment, tmp_path / "local")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        done = run_study(
+            experiment,
+            tmp_path / "dask",
+            RunnerOptions(scheduler=cluster.scheduler_address, progress=False),
+        )
+    assert done.result.done == 32 * 5
+    remote = analyze_study(done.batch.design, done.result.metrics_path, tmp_path / "dask")
+    pd.testing.assert_frame_equal(remote.indices, local.indices, check_exact=True)
+
+
+def test_outputs_are_reduced_in_the_worker_as_aggregate_regions_aggregates():
+    from experiments.sensitivity.task import OutputPlan, reduce
+    from simulation import METRICS, Params, aggregate_regions, load_world
+    from simulation import simulate_with_counterfactual as paired
+
+    world = load_world("teaching")
+    frame = paired(world, Params(agents_per_country=20), 3, 5)
+    regions = dict(zip(world.countries["iso3"], world.countries["region"], strict=True))
+    areas = {
+        "world": None,
+        "SSF": tuple(c for c, r in regions.items() if r == "SSF"),
+        "IND": ("IND",),
+        "group": ("JAM", "PHL", "GHA"),
+    }
+    for area, members in areas.items():
+        for years in ((2003,), (2001, 2002, 2003)):
+            rows = frame["year"].isin(years)
+            if members is not None:
+                rows &= frame["country"].isin(members)
+            by_year = aggregate_regions(frame[rows], dict.fromkeys(regions, "A"))
+            for metric in METRICS:
+                found = reduce(frame, OutputPlan("o", metric, members, years))
+                expected = by_year[metric].mean()
+                assert found == pytest.approx(expected, rel=1e-12, abs=1e-15), (metric, area)

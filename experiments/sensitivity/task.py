@@ -1,9 +1,9 @@
 """What a worker runs for one sample point: the model (or a built-in function) reduced to the
 experiment's outputs, so a run hands back one row of a few numbers instead of the full table.
 
-Outputs are aggregated in the worker with `simulation.aggregate_regions` (counts add up, ratios
-come from summed numerators and denominators, states are weighted means), year by year, then
-averaged over the output's years.
+Outputs are aggregated in the worker as `simulation.aggregate_regions` does (counts add up,
+ratios come from summed numerators and denominators, states are weighted means), year by year,
+then averaged over the output's years.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from simulation import METRICS, aggregate_regions
+from simulation import METRICS
+from simulation.metrics import safe_ratio
 
 try:  # the metrics only the paired run (with its no-migration twin) produces
     from simulation.metrics import COUNTERFACTUAL_METRICS
@@ -65,8 +67,8 @@ class StudyTask:
             value = function(**variables)
             return pd.DataFrame({o.name: [value] for o in self.outputs})
         frame = self._simulate(world, params, years, seed, events)
-        regions = dict(zip(world.countries["iso3"], world.countries["region"], strict=True))
-        return pd.DataFrame({o.name: [reduce(frame, o, regions)] for o in self.outputs})
+        countries = pd.factorize(frame["country"])
+        return pd.DataFrame({o.name: [reduce(frame, o, countries)] for o in self.outputs})
 
     def _simulate(self, world: Any, params: Any, years: int, seed: Any, events: Any):
         if self.task != "model":
@@ -81,24 +83,38 @@ class StudyTask:
         return run(world, params, years, seed, events)
 
 
-def _parts(metric: str) -> list[str]:
-    """The columns a metric's aggregate is computed from."""
-    spec = METRICS[metric]
-    if spec.aggregate == "ratio":
-        return [metric, spec.numerator, spec.denominator]
-    if spec.aggregate == "mean":
-        return [metric, spec.weight]
-    return [metric]
-
-
-def reduce(frame: pd.DataFrame, output: OutputPlan, regions: dict[str, str]) -> float:
-    """One output of one run: the metric aggregated over the area, averaged over the years."""
-    rows = frame["year"].isin(output.years)
+def reduce(
+    frame: pd.DataFrame, output: OutputPlan, countries: tuple[np.ndarray, Any] | None = None
+) -> float:
+    """One output of one run: the metric aggregated over the area year by year, as
+    `simulation.aggregate_regions` aggregates (counts add up, ratios come from summed numerators
+    and denominators, states are means weighted by their weight column), then averaged over
+    the output's years. Written with bincounts rather than a pandas group-by: it runs after
+    every run, and costs about a millisecond instead of tens (tests check it against
+    aggregate_regions). `countries` is `pandas.factorize(frame["country"])`, computed once per
+    run for all outputs."""
+    years = np.asarray(output.years)
+    year = frame["year"].to_numpy()
+    rows = np.isin(year, years)
     if output.members is not None:
-        rows &= frame["country"].isin(output.members)
-    part = frame.loc[rows, ["year", "country", *dict.fromkeys(_parts(output.metric))]]
-    if part.empty:
+        codes, names = countries if countries is not None else pd.factorize(frame["country"])
+        rows &= np.isin(codes, np.flatnonzero(np.isin(np.asarray(names), output.members)))
+    if not rows.any():
         raise ValueError(f"output {output.name}: no rows for its years and countries")
-    mapping = dict.fromkeys(regions, "AREA")
-    yearly = aggregate_regions(part, mapping)[output.metric]
+    slot = np.searchsorted(years, year[rows])
+
+    def total(name: str, weight: np.ndarray | None = None) -> np.ndarray:
+        values = frame[name].to_numpy(dtype=float)[rows]
+        if weight is not None:
+            values = values * weight
+        return np.bincount(slot, values, minlength=len(years))
+
+    spec = METRICS[output.metric]
+    if spec.aggregate == "sum":
+        yearly = total(output.metric)
+    elif spec.aggregate == "ratio":
+        yearly = safe_ratio(total(spec.numerator), total(spec.denominator))
+    else:
+        weight = frame[spec.weight].to_numpy(dtype=float)[rows]
+        yearly = safe_ratio(total(output.metric, weight), total(spec.weight))
     return float(yearly.mean())
