@@ -43,7 +43,10 @@ def write_csv(frame: pd.DataFrame, fh: IO[bytes], header: bool = True) -> None:
         elif pd.api.types.is_integer_dtype(column) or pd.api.types.is_bool_dtype(column):
             columns[str(name)] = pa.array(column.to_numpy())
         else:
-            columns[str(name)] = pa.array(column.astype(str).to_numpy(), pa.string())
+            try:
+                columns[str(name)] = pa.array(column, from_pandas=True).cast(pa.string())
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+                columns[str(name)] = pa.array(column.astype(str).to_numpy(), pa.string())
     if header:
         fh.write((",".join(map(str, frame.columns)) + "\n").encode())
     if not len(frame):

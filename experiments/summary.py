@@ -71,12 +71,12 @@ def write_summary(metrics_path: Path, batch: Batch, out: Path) -> Path:
     try:
         with open(tmp, "wb") as fh:
             for frame in pieces(metrics_path):
-                by_world = frame.groupby(frame["scenario"].map(worlds), sort=False)
+                by_world = frame.groupby(_lookup(frame["scenario"], worlds), sort=False)
                 table = pd.concat(
                     [summarize(part, _regions(str(world)), level) for world, part in by_world],
                     ignore_index=True,
                 )
-                rank = table["scenario"].map(order).to_numpy()
+                rank = _lookup(table["scenario"], order)
                 table = table.iloc[np.argsort(rank, kind="stable")]
                 write_csv(table, fh, header)
                 header = False
@@ -89,6 +89,12 @@ def write_summary(metrics_path: Path, batch: Batch, out: Path) -> Path:
         tmp.unlink(missing_ok=True)
     fsync_dir(out)
     return path
+
+
+def _lookup(names: pd.Series, mapping: dict) -> np.ndarray:
+    """mapping[name] for every row, looked up once per distinct name."""
+    codes, distinct = pd.factorize(names)
+    return np.array([mapping[n] for n in distinct], dtype=object)[codes]
 
 
 def _regions(world_ref: str) -> dict[str, str]:
