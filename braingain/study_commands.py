@@ -184,10 +184,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     print()
     print("\n".join(analysis.lines).rstrip())
     print()
-    print(
-        f"wrote {', '.join(p.name for p in analysis.files if p.parent == out)} and "
-        f"{sum(p.parent != out for p in analysis.files)} figures in {out}"
-    )
+    figures = sum(p.parent != out for p in analysis.files)
+    names = ", ".join(p.name for p in analysis.files if p.parent == out)
+    print(f"wrote {names} and {figures} figure{'s' if figures != 1 else ''} in {out}")
     return EXIT_FAILED_RUNS if result.failed else EXIT_OK
 
 

@@ -85,6 +85,8 @@ def analyze_study(design: Design, metrics_path: Path, out: Path) -> StudyAnalysi
     if design.experiment.method == "sweep":
         sweep = sweep_table(design, runs)
         files.append(_csv(out / SWEEP_FILE, sweep))
+        for item in outputs:
+            item.lines[1:1] = sweep_lines(design, sweep, item.output)
     else:
         indices = pd.concat([o.indices for o in outputs], ignore_index=True)
         files.append(_csv(out / INDICES_FILE, indices))
@@ -95,6 +97,21 @@ def analyze_study(design: Design, metrics_path: Path, out: Path) -> StudyAnalysi
     files.append(out / REPORT_FILE)
     files += write_figures(design, analysis, out)
     return analysis
+
+
+def sweep_lines(design: Design, sweep: pd.DataFrame, output: str) -> list[str]:
+    """The sweep in words: each grid point's mean and interval, and where the maximum is."""
+    names = [i.name for i in design.experiment.inputs]
+    lines = ["  " + "  ".join(f"{n:>16}" for n in names) + f"  {'mean [95% interval]':>34}"]
+    for row in sweep.itertuples(index=False):
+        values = row._asdict()
+        mean, low, high = (values[f"{output}_{k}"] for k in ("mean", "ci_low", "ci_high"))
+        cells = "  ".join(f"{values[n]:>16.4g}" for n in names)
+        lines.append(f"  {cells}  {mean:>12.4g} [{low:.4g}, {high:.4g}]")
+    best = sweep.loc[sweep[f"{output}_mean"].idxmax()]
+    at = ", ".join(f"{n} = {best[n]:.4g}" for n in names)
+    lines.append(f"  maximum {best[f'{output}_mean']:.4g} at {at}")
+    return lines
 
 
 def _csv(path: Path, frame: pd.DataFrame) -> Path:
