@@ -27,10 +27,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_RUNS, GOAL_SECONDS, GOAL_BYTES = 10_000, 30 * 60, 1e9
+TARGET_RUN = 0.3  # s per paired default-world run at 100 agents per country (issue 7)
 
 
 def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def reference_run(experiment) -> float:
+    """Seconds of one paired run of the base scenario, here, in this process (after a warm-up
+    of one year): what the machine gives a run right now."""
+    from experiments.scenario import cached_world
+    from simulation import simulate_with_counterfactual
+
+    scenario = experiment.scenario
+    world = cached_world(scenario.world_ref)
+    simulate_with_counterfactual(world, scenario.params, 1, 0, scenario.events)
+    start = time.perf_counter()
+    simulate_with_counterfactual(world, scenario.params, scenario.years, 0, scenario.events)
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -65,6 +80,8 @@ def main() -> None:
         f"commit {commit}, {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.2f}"
     )
+    reference = reference_run(experiment)
+    print(f"one paired run of the base scenario in this process: {reference:.2f} s")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.out or Path(tmp) / "study")
         start = time.perf_counter()
@@ -79,6 +96,7 @@ def main() -> None:
         stored = folder_bytes(out)
         chunks = folder_bytes(out / "chunks")
     rate = runs / ran
+    overhead = ran * args.workers / (runs * per_run) - 1
     print(f"runs: {runs} done, {len(done.result.failed)} failed, on {args.workers} workers")
     print(f"wall time: {ran:.1f} s running + {analysed:.1f} s analysing")
     print(f"runs per second: {rate:.2f}; time per run (task alone, one core): {per_run:.3f} s")
@@ -86,7 +104,16 @@ def main() -> None:
         f"stored: {stored / 1e3:.0f} kB in all, {stored / runs / 1e3:.1f} kB per run "
         f"(chunk files {chunks / runs / 1e3:.1f} kB per run)"
     )
+    print(
+        f"runner and study overhead: {overhead:+.1%} of the run time (wall x workers / summed "
+        f"run time - 1); a run in a worker took {per_run / reference:.2f} x the run above"
+    )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
+    projected = GOAL_RUNS * TARGET_RUN / args.workers * (1 + overhead)
+    print(
+        f"with issue 7's target of {TARGET_RUN} s per paired run and this overhead: "
+        f"{GOAL_RUNS:,} runs in {projected / 60:.0f} min on {args.workers} workers"
+    )
     for label, total in (("the goal", GOAL_RUNS), ("the full file", full_runs)):
         seconds = total / rate
         size = total * stored / runs

@@ -1,4 +1,4 @@
-"""Scenarios, the batch runner, the result store and comparisons (issue 3).
+"""Scenarios, the batch runner, the result store, comparisons and sensitivity studies.
 
 - `scenario`: TOML scenario files -> validated `Scenario` (pydantic; `extends`; clear errors)
 - `seeds`: the seed of a run from (root seed, replication) alone
@@ -8,6 +8,10 @@
 - `runner`: chunking, failures, retries, resume, Ctrl-C, progress (`progress`)
 - `store`: manifest, ledger, chunk files and metrics.parquet of an output folder
 - `areas`, `stats`, `summary`, `compare`, `figures`: summary.csv, comparison.csv and PNGs
+- `outputs`: keep only chosen metrics, years and one level of every run (slim batches)
+- `csvout`: large CSV tables written fast (Arrow, 8 significant digits)
+- `sensitivity`: experiment files, SALib designs, study runs, indices, seed noise, figures
+- `discovery`: PRIM boxes on a study's runs, and their export to EMA Workbench
 - `provenance`: versions, git commit and the model-code fingerprint for manifests
 - `testing`: stand-in tasks (raise, die, sleep, busy work) for tests and the benchmark
 """

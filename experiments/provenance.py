@@ -28,6 +28,8 @@ PACKAGES = (
     "dask",
     "distributed",
     "networkx",
+    "SALib",
+    "ema-workbench",
 )
 REPO = Path(__file__).resolve().parents[1]
 

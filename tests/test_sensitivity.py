@@ -390,3 +390,59 @@ def test_outputs_are_reduced_in_the_worker_as_aggregate_regions_aggregates():
                 found = reduce(frame, OutputPlan("o", metric, members, years))
                 expected = by_year[metric].mean()
                 assert found == pytest.approx(expected, rel=1e-12, abs=1e-15), (metric, area)
+
+
+EVERY_METHOD = """
+task = "experiments.testing:noisy_linear"
+method = "{method}"
+samples = {samples}
+replications = 2
+[scenario]
+world = "teaching"
+years = 1
+[[inputs]]
+parameter = "recognition_base"
+range = [0.0, 1.0]
+[[inputs]]
+parameter = "perception_ict"
+range = [0.0, 1.0]
+[[outputs]]
+metric = "returns"
+area = "MEX"
+name = "y"
+"""
+
+
+@pytest.mark.parametrize(
+    "method, samples, index",
+    [("sobol", 16, "ST"), ("morris", 6, "mu_star"), ("fast", 65, "ST"), ("delta", 64, "delta")],
+)
+def test_every_method_finds_the_input_that_matters(tmp_path, method, samples, index):
+    """y = slope x recognition_base + seed noise: recognition_base leads, perception_ict is
+    not distinguishable from 0 (or negligible), whatever the method."""
+    file = write(tmp_path / "e.toml", EVERY_METHOD.format(method=method, samples=samples))
+    _, analysis = study(load_experiment(file), tmp_path / "out")
+    found = indices_of(analysis, "y")
+    assert found.loc[("recognition_base", index), "finding"] == "above 0"
+    assert (
+        found.loc[("perception_ict", index), "value"]
+        < 0.1 * found.loc[("recognition_base", index), "value"]
+    )
+    assert found.loc[("perception_ict", index), "finding"] in (
+        NOT_DISTINGUISHABLE,
+        "above 0 but negligible (< 0.01)",
+    )
+    figure = "morris_y.png" if method == "morris" else "indices_y.png"
+    assert (tmp_path / "out" / "figures" / figure).exists()
+
+
+def test_a_two_input_sweep_is_a_full_grid(tmp_path):
+    file = write(tmp_path / "e.toml", EVERY_METHOD.format(method="sweep", samples=3))
+    _, analysis = study(load_experiment(file), tmp_path / "out")
+    sweep = pd.read_csv(tmp_path / "out" / "sweep.csv")
+    assert len(sweep) == 9
+    assert sorted(set(sweep["recognition_base"])) == [0.0, 0.5, 1.0]
+    expected = LINEAR_SLOPE * sweep["recognition_base"]
+    assert np.allclose(sweep["y_mean"], expected, atol=4 * LINEAR_NOISE)
+    assert "maximum" in "\n".join(analysis.lines)
+    assert (tmp_path / "out" / "figures" / "sweep_y.png").exists()

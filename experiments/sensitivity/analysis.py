@@ -16,6 +16,7 @@ The model is stochastic, and that is handled in the open:
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,24 +152,29 @@ def _fast(design: Design, y: np.ndarray, experiment: Experiment) -> dict[str, np
     if np.ptp(y) == 0:
         zeros = np.zeros(len(design.experiment.inputs))
         return {"S1": zeros, "S1_conf": zeros, "ST": zeros, "ST_conf": zeros}
-    return dict(
-        fast_analyze.analyze(
-            design.problem,
-            y,
-            M=FAST_HARMONICS,
-            num_resamples=experiment.resamples,
-            conf_level=CONFIDENCE,
-            seed=experiment.sample_seed,
+    with warnings.catch_warnings():  # SALib 1.6 warns that FAST's bootstrap intervals are
+        warnings.simplefilter("ignore")  # indicative only: the report says so itself
+        return dict(
+            fast_analyze.analyze(
+                design.problem,
+                y,
+                M=FAST_HARMONICS,
+                num_resamples=experiment.resamples,
+                conf_level=CONFIDENCE,
+                seed=experiment.sample_seed,
+            )
         )
-    )
 
 
 def _delta(design: Design, x: np.ndarray, y: np.ndarray, experiment: Experiment) -> dict:
+    """Borgonovo's moment-independent delta (SALib 1.6's `delta_raw`: on the sample as it is,
+    bootstrap intervals) and the first-order index estimated from the same sample."""
     if np.ptp(y) == 0:
         zeros = np.zeros(len(design.experiment.inputs))
         return {"delta": zeros, "delta_conf": zeros, "S1": zeros, "S1_conf": zeros}
-    return dict(
-        delta_analyze.analyze(
+    with warnings.catch_warnings():  # SALib notes how it merged bins of its other variants
+        warnings.simplefilter("ignore")
+        result = delta_analyze.analyze(
             design.problem,
             x,
             y,
@@ -176,7 +182,12 @@ def _delta(design: Design, x: np.ndarray, y: np.ndarray, experiment: Experiment)
             conf_level=CONFIDENCE,
             seed=experiment.sample_seed,
         )
-    )
+    return {
+        "delta": result["delta_raw"],
+        "delta_conf": result["delta_raw_conf"],
+        "S1": result["S1"],
+        "S1_conf": result["S1_conf"],
+    }
 
 
 INDICES = {
@@ -234,8 +245,15 @@ def _indices(
     method = experiment.method
     used = int(complete.sum())
     needed = 1 if method in ("fast",) else 2
+    if method == "fast" and not used:
+        missing = int(np.isnan(y_rows).sum())
+        analysis.lines.append(
+            f"  cannot estimate indices: FAST needs every run and {missing} sample rows lack "
+            "one; rerun the command to retry the failed runs"
+        )
+        return []
     if used < needed or (method == "delta" and used < 20):
-        analysis.lines.append(f"cannot estimate indices: only {used} complete blocks")
+        analysis.lines.append(f"  cannot estimate indices: only {used} complete blocks")
         return []
     keep_rows = np.repeat(complete, design.block)
     x, y = design.values[keep_rows], y_rows[keep_rows]
@@ -371,7 +389,8 @@ def _convergence_words(analysis: OutputAnalysis, experiment: Experiment, runs: i
     if method == "fast":
         return [
             "  convergence: not checked (FAST designs at N/2 and N do not nest); rerun with "
-            f"samples = {2 * n} and compare"
+            f"samples = {2 * n} and compare. FAST's intervals come from a bootstrap SALib calls "
+            "indicative only"
         ]
     frame = analysis.convergence
     if frame.empty:
