@@ -172,9 +172,9 @@ def _delta(design: Design, x: np.ndarray, y: np.ndarray, experiment: Experiment)
     if np.ptp(y) == 0:
         zeros = np.zeros(len(design.experiment.inputs))
         return {"delta": zeros, "delta_conf": zeros, "S1": zeros, "S1_conf": zeros}
-    with warnings.catch_warnings():  # SALib notes how it merged bins of its other variants
-        warnings.simplefilter("ignore")
-        result = delta_analyze.analyze(
+    formatter = warnings.formatwarning  # SALib's delta replaces it for the whole process
+    with warnings.catch_warnings(record=True):  # and notes how it merged bins of variants we
+        result = delta_analyze.analyze(  # do not report
             design.problem,
             x,
             y,
@@ -182,6 +182,7 @@ def _delta(design: Design, x: np.ndarray, y: np.ndarray, experiment: Experiment)
             conf_level=CONFIDENCE,
             seed=experiment.sample_seed,
         )
+    warnings.formatwarning = formatter
     return {
         "delta": result["delta_raw"],
         "delta_conf": result["delta_raw_conf"],
