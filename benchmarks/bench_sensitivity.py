@@ -95,14 +95,20 @@ def main() -> None:
         per_run = manifest["timings"]["mean_run_seconds"]
         stored = folder_bytes(out)
         chunks = folder_bytes(out / "chunks")
+        per_run_files = chunks + sum(
+            (out / name).stat().st_size
+            for name in ("ledger.jsonl", "metrics.parquet", "samples.parquet")
+        )
     rate = runs / ran
     overhead = ran * args.workers / (runs * per_run) - 1
     print(f"runs: {runs} done, {len(done.result.failed)} failed, on {args.workers} workers")
     print(f"wall time: {ran:.1f} s running + {analysed:.1f} s analysing")
     print(f"runs per second: {rate:.2f}; time per run (task alone, one core): {per_run:.3f} s")
     print(
-        f"stored: {stored / 1e3:.0f} kB in all, {stored / runs / 1e3:.1f} kB per run "
-        f"(chunk files {chunks / runs / 1e3:.1f} kB per run)"
+        f"stored: {stored / 1e3:.0f} kB in all, {stored / runs / 1e3:.1f} kB per run; the parts "
+        f"that grow with the runs (chunk files, ledger, metrics.parquet, samples.parquet) "
+        f"{per_run_files / runs / 1e3:.1f} kB per run, chunk files alone "
+        f"{chunks / runs / 1e3:.1f} kB; the rest (manifest, figures, reports) is fixed"
     )
     print(
         f"runner and study overhead: {overhead:+.1%} of the run time (wall x workers / summed "
@@ -116,7 +122,7 @@ def main() -> None:
     )
     for label, total in (("the goal", GOAL_RUNS), ("the full file", full_runs)):
         seconds = total / rate
-        size = total * stored / runs
+        size = total * per_run_files / runs + (stored - per_run_files)
         print(
             f"extrapolated to {label} ({total:,} runs): {seconds / 60:.0f} min "
             f"(goal {GOAL_SECONDS / 60:.0f} min: {'met' if seconds <= GOAL_SECONDS else 'not met'}"
