@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-runner clean
+.PHONY: run test lint bench bench-runner bench-sensitivity clean
 
 # Find a Python >= 3.12: python3.13/python3.12 on PATH, then pyenv's versions, then python3.
 find-python = $(shell for p in python3.14 python3.13 python3.12 \
@@ -40,6 +40,9 @@ bench: $(STAMP)
 
 bench-runner: $(STAMP)
 	$(PY) benchmarks/bench_runner.py
+
+bench-sensitivity: $(STAMP)
+	$(PY) benchmarks/bench_sensitivity.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

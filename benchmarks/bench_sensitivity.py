@@ -74,7 +74,7 @@ def main() -> None:
         f"{experiment.name}: N = {experiment.samples}, {len(experiment.inputs)} inputs, "
         f"{len(experiment.outputs)} outputs, {experiment.replications} replications; world "
         f"{experiment.scenario.world_ref}, {experiment.scenario.years} years, "
-        f"{experiment.scenario.params['agents_per_country']} agents per country"
+        f"{experiment.scenario.params.agents_per_country} agents per country"
     )
     print(
         f"commit {commit}, {platform.processor() or platform.machine()}, "

@@ -439,7 +439,7 @@ class _Checker:
         for spec in numeric:
             if spec.name in entry.exclude or spec.name in named:
                 continue
-            centre = float(current[spec.name])
+            centre = float(getattr(current, spec.name))
             width = spread * (spec.high - spec.low)
             low, high = max(spec.low, centre - width), min(spec.high, centre + width)
             if spec.kind is int:
