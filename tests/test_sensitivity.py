@@ -449,3 +449,14 @@ def test_a_two_input_sweep_is_a_full_grid(tmp_path):
     assert np.allclose(sweep["y_mean"], expected, atol=4 * LINEAR_NOISE)
     assert "maximum" in "\n".join(analysis.lines)
     assert (tmp_path / "out" / "figures" / "sweep_y.png").exists()
+
+
+def test_intervals_are_reproducible_with_sample_seed_0(tmp_path):
+    """SALib skips seeding for seed 0; the analysis must not inherit that."""
+    file = write(tmp_path / "e.toml", EVERY_METHOD.format(method="fast", samples=65))
+    experiment = load_experiment(file)
+    assert experiment.sample_seed == 0
+    done, first = study(experiment, tmp_path / "out")
+    np.random.seed(12345)  # whatever the global state, the same intervals
+    again = analyze_study(done.batch.design, done.result.metrics_path, tmp_path / "out")
+    pd.testing.assert_frame_equal(first.indices, again.indices, check_exact=True)

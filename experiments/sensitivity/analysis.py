@@ -57,6 +57,13 @@ def finding(value: float, low: float, high: float, share: bool = True) -> str:
     return NEGLIGIBLE if share and value < NEGLIGIBLE_BELOW else ABOVE
 
 
+def analysis_seed(experiment: Experiment) -> int:
+    """The seed of SALib's bootstrap intervals, never 0: SALib 1.6's sobol, fast and delta
+    analyses skip seeding when given 0 (`if seed:`), which would make the intervals of a file
+    with sample_seed = 0 differ from run to run."""
+    return int(np.random.SeedSequence(experiment.sample_seed).generate_state(1)[0]) | 1
+
+
 @dataclass
 class OutputAnalysis:
     """Everything said about one output."""
@@ -127,7 +134,7 @@ def _sobol(design: Design, y: np.ndarray, experiment: Experiment) -> dict[str, n
             calc_second_order=False,
             num_resamples=experiment.resamples,
             conf_level=CONFIDENCE,
-            seed=experiment.sample_seed,
+            seed=analysis_seed(experiment),
         )
     )
 
@@ -140,7 +147,7 @@ def _morris(design: Design, x: np.ndarray, y: np.ndarray, experiment: Experiment
         num_resamples=experiment.resamples,
         conf_level=CONFIDENCE,
         num_levels=experiment.levels,
-        seed=experiment.sample_seed,
+        seed=analysis_seed(experiment),
     )
     return {
         k: np.ma.filled(np.asarray(v, dtype=float), np.nan) if k != "names" else v
@@ -161,7 +168,7 @@ def _fast(design: Design, y: np.ndarray, experiment: Experiment) -> dict[str, np
                 M=FAST_HARMONICS,
                 num_resamples=experiment.resamples,
                 conf_level=CONFIDENCE,
-                seed=experiment.sample_seed,
+                seed=analysis_seed(experiment),
             )
         )
 
@@ -180,7 +187,7 @@ def _delta(design: Design, x: np.ndarray, y: np.ndarray, experiment: Experiment)
             y,
             num_resamples=experiment.resamples,
             conf_level=CONFIDENCE,
-            seed=experiment.sample_seed,
+            seed=analysis_seed(experiment),
         )
     warnings.formatwarning = formatter
     return {
