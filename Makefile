@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # downloads a browser of its own). Installed once, when missing.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench bench-runner bench-app classroom-screenshots clean
+.PHONY: run test lint bench bench-runner bench-sensitivity bench-app classroom-screenshots clean
 
 # Find a Python >= 3.12: python3.13/python3.12 on PATH, then pyenv's versions, then python3.
 find-python = $(shell for p in python3.14 python3.13 python3.12 \
@@ -56,6 +56,9 @@ bench-app: $(STAMP)
 
 classroom-screenshots: $(STAMP) $(CHROMIUM)
 	$(PY) docs/make_classroom_screenshots.py
+
+bench-sensitivity: $(STAMP)
+	$(PY) benchmarks/bench_sensitivity.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

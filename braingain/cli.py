@@ -158,6 +158,45 @@ def package_version() -> str:
 SCENARIO_FILES_HELP = "scenario files, or names of shipped scenarios (braingain list)"
 
 
+def _names(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+_names.__name__ = "comma-separated list of names"
+
+
+def _output_options(parser: argparse.ArgumentParser, years: bool) -> None:
+    """--metrics, --years, --level: keep only part of every run (outputs sized for studies)."""
+    group = parser.add_argument_group(
+        "outputs kept (default: every metric, year and country; chosen in the worker, so a "
+        "batch stores only these)"
+    )
+    group.add_argument(
+        "--metrics",
+        type=_names,
+        metavar="M1,M2",
+        help="keep only these metrics (names in simulation.METRICS)",
+    )
+    if years:
+        group.add_argument(
+            "--years", type=_years, metavar="Y1,Y2", help="keep only these calendar years"
+        )
+    group.add_argument(
+        "--level",
+        choices=("country", "region", "world"),
+        default="country",
+        help="keep rows per country (default), per region or for the world only; regions and "
+        "the world are aggregated in the worker from every country",
+    )
+
+
+def _selection(args: argparse.Namespace, kept_years: bool) -> Any:
+    from experiments.outputs import make_selection
+
+    years = getattr(args, "years", None) if kept_years else None
+    return make_selection(args.metrics, years, args.level)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="braingain",
@@ -182,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml", help=SCENARIO_FILES_HELP)
     _execution_options(run, "replications per scenario (default: each scenario's own)")
+    _output_options(run, years=True)
     run.set_defaults(func=cmd_run)
 
     compare = commands.add_parser(
@@ -206,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="Y1,Y2",
         help="years reported in comparison.csv (default: a middle year and the last year)",
     )
+    _output_options(compare, years=False)
     compare.set_defaults(func=cmd_compare)
 
     main = commands.add_parser(
@@ -253,6 +294,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_viz(commands)
     _add_report(commands)
     add_calibrate_command(commands, _positive_int)
+
+    from braingain.study_commands import add_commands
+
+    add_commands(commands)  # sensitivity, discover
     return parser
 
 
@@ -337,11 +382,19 @@ def _default_out(prefix: str, names: Sequence[str]) -> Path:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from experiments.batch import make_batch
+    from experiments.outputs import check_years_in_runs
     from experiments.scenario import load_scenarios
     from experiments.summary import write_summary
 
     scenarios = _prepare(load_scenarios(_scenario_paths(args.scenarios)), args, paired=False)
-    batch = make_batch(scenarios, _task(args.task))
+    selection = _selection(args, kept_years=True)
+    check_years_in_runs(
+        selection,
+        max(s.start_year + 1 for s in scenarios),
+        min(s.last_year for s in scenarios),
+        "--years",
+    )
+    batch = make_batch(scenarios, _task(args.task), selection)
     out = args.out or _default_out("", [s.name for s in batch.scenarios])
     result = _execute(batch, out, args)
     if result.interrupted:
@@ -376,7 +429,8 @@ def _compare(paths: list[Path | str], args: argparse.Namespace, out: Path | None
             )
     years = getattr(args, "years", None) or default_years(scenarios[0], scenarios[1:])
     check_years(years, scenarios[0], scenarios[1:])
-    batch = make_batch(scenarios, _task(args.task))
+    selection = _selection(args, kept_years=False) if hasattr(args, "metrics") else None
+    batch = make_batch(scenarios, _task(args.task), selection)
     names = [s.name for s in batch.scenarios]
     out = out or _default_out("compare_", [names[0], "vs", *names[1:]])
     result = _execute(batch, out, args)
@@ -528,10 +582,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, or a bad option (argparse printed why)
         return int(exc.code or 0)
-    if args.command in ("run", "compare", "main") and not args.scheduler:
+    if args.command in ("run", "compare", "main", "sensitivity") and not args.scheduler:
         from experiments.engines import start_forkserver
 
-        start_forkserver(((args.task or "simulation.run:").partition(":")[0],))
+        task = getattr(args, "task", None) or "simulation.run:"
+        start_forkserver((task.partition(":")[0],))
     try:
         return args.func(args)
     except UserError as exc:

@@ -1,4 +1,4 @@
-"""Scenarios, the batch runner, the result store and comparisons (issue 3).
+"""Scenarios, the batch runner, the result store, comparisons and sensitivity studies.
 
 - `scenario`: TOML scenario files -> validated `Scenario` (pydantic; `extends`; clear errors)
 - `shipped`: the scenario files installed with braingain (importlib.resources), by name
@@ -10,6 +10,10 @@
 - `store`: manifest, ledger, chunk files and metrics.parquet of an output folder
 - `areas`, `stats`, `summary`, `compare`, `figures`: summary.csv, comparison.csv and PNGs
 - `units`: how a metric is shown (shares in percent, their differences in points)
+- `outputs`: keep only chosen metrics, years and one level of every run (slim batches)
+- `csvout`: large CSV tables written fast (Arrow, 8 significant digits)
+- `sensitivity`: experiment files, SALib designs, study runs, indices, seed noise, figures
+- `discovery`: PRIM boxes on a study's runs, and their export to EMA Workbench
 - `provenance`: versions, git commit and the model-code fingerprint for manifests
 - `testing`: stand-in tasks (raise, die, sleep, busy work) for tests and the benchmark
 """

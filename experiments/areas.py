@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 import pyarrow.parquet as pq
 
+from experiments.outputs import WORLD_CODE
 from experiments.scenario import Scenario, cached_world
 from simulation.metrics import METRICS, aggregate_regions
 from simulation.world import REGIONS
 
-WORLD_CODE = "WLD"
 AREA_NAMES = {**REGIONS, WORLD_CODE: "World"}
 KEYS = ("scenario", "replication", "level", "area", "year")
+RUN_KEYS = ("scenario", "replication", "year", "country")
 
 
 def region_map(scenario: Scenario) -> dict[str, str]:
@@ -26,25 +29,52 @@ def read_scenario(metrics_path: str, name: str) -> pd.DataFrame:
 
 
 def metric_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if c not in ("scenario", "replication", "year", "country")]
+    return [c for c in frame.columns if c not in RUN_KEYS]
 
 
-def with_areas(frame: pd.DataFrame, regions: dict[str, str]) -> pd.DataFrame:
+def aggregable(metrics: Sequence[str], columns: Sequence[str]) -> list[str]:
+    """The metrics that can be aggregated to larger areas from these columns: counts, and
+    ratios and weighted means whose numerator, denominator or weight was kept too."""
+    present = set(columns)
+    out = []
+    for name in metrics:
+        spec = METRICS.get(name)
+        if spec is None:
+            continue
+        needs = {
+            "sum": (),
+            "ratio": (spec.numerator, spec.denominator),
+            "mean": (spec.weight,),
+        }[spec.aggregate]
+        if all(n in present for n in needs):
+            out.append(name)
+    return out
+
+
+def with_areas(
+    frame: pd.DataFrame, regions: dict[str, str], level: str = "country"
+) -> pd.DataFrame:
     """Per replication and year: each country, each region and the world.
 
     Regions are aggregated replication by replication with `aggregate_regions` (ratios from
-    summed numerators and denominators), before any averaging over replications.
+    summed numerators and denominators), before any averaging over replications. `level` is the
+    level of the rows given (a batch that kept only regions or the world, see
+    `experiments.outputs`): only larger areas are added, and only for the metrics whose parts
+    were kept (the others are empty there).
     """
     metrics = metric_columns(frame)
-    known = [m for m in metrics if m in METRICS]
-    parts = [frame.rename(columns={"country": "area"}).assign(level="country")]
-    if known:
+    known = aggregable(metrics, metrics)
+    parts = [frame.rename(columns={"country": "area"}).assign(level=level)]
+    larger = {"country": ("region", "world"), "region": ("world",), "world": ()}[level]
+    if known and larger:
         base = frame[["scenario", "replication", "year", "country", *known]]
-        for level, mapping in (
-            ("region", regions),
-            ("world", dict.fromkeys(regions, WORLD_CODE)),
-        ):
+        for target in larger:
+            mapping = (
+                regions
+                if target == "region"
+                else dict.fromkeys([*regions, *regions.values()], WORLD_CODE)
+            )
             agg = aggregate_regions(base, mapping).rename(columns={"country": "area"})
-            parts.append(agg.assign(level=level))
+            parts.append(agg.assign(level=target))
     out = pd.concat(parts, ignore_index=True)
     return out[[*KEYS, *metrics]]

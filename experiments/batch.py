@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
+from experiments.outputs import OutputSelection, SelectedTask
 from experiments.scenario import Scenario, event_dict
 from experiments.worker import RunSpec, TaskFn
 
 RunKey = tuple[str, int]
+
+
+class RunnerBatch(Protocol):
+    """What the runner needs of a batch: scenario batches and sensitivity studies both are."""
+
+    task: TaskFn  # names the results (manifest) and their code (fingerprint)
+
+    @property
+    def run_task(self) -> TaskFn: ...  # what workers call (the task, maybe cut to outputs)
+
+    def keys(self) -> list[RunKey]: ...
+
+    def specs(self) -> list[RunSpec]: ...
+
+    def manifest_entries(self) -> list[dict[str, Any]]: ...  # each with "name", "fingerprint"
+
+    def outputs_description(self) -> dict[str, Any]: ...
 
 
 def default_task() -> TaskFn:
@@ -25,6 +43,18 @@ class Batch:
 
     scenarios: tuple[Scenario, ...]
     task: TaskFn
+    outputs: OutputSelection = field(default_factory=OutputSelection)
+
+    @property
+    def run_task(self) -> TaskFn:
+        """The task as workers run it: cut to the kept metrics, years and level, if any."""
+        return self.task if self.outputs.full else SelectedTask(self.task, self.outputs)
+
+    def manifest_entries(self) -> list[dict[str, Any]]:
+        return [manifest_entry(s) for s in self.scenarios]
+
+    def outputs_description(self) -> dict[str, Any]:
+        return self.outputs.describe()
 
     def specs(self) -> list[RunSpec]:
         return [
@@ -48,8 +78,15 @@ class Batch:
         return next(s for s in self.scenarios if s.name == name)
 
 
-def make_batch(scenarios: Sequence[Scenario], task: TaskFn | None = None) -> Batch:
-    """A batch with unique scenario names (a repeated name gets a suffix _2, _3, ...)."""
+def make_batch(
+    scenarios: Sequence[Scenario],
+    task: TaskFn | None = None,
+    outputs: OutputSelection | None = None,
+) -> Batch:
+    """A batch with unique scenario names (a repeated name gets a suffix _2, _3, ...).
+
+    `outputs` keeps only some metrics, years and one level of every run (default: everything);
+    see `experiments.outputs.make_selection`."""
     seen: dict[str, int] = {}
     unique: list[Scenario] = []
     for scenario in scenarios:
@@ -58,7 +95,7 @@ def make_batch(scenarios: Sequence[Scenario], task: TaskFn | None = None) -> Bat
         unique.append(
             scenario if count == 1 else scenario.with_options(name=f"{scenario.name}_{count}")
         )
-    return Batch(tuple(unique), task or default_task())
+    return Batch(tuple(unique), task or default_task(), outputs or OutputSelection())
 
 
 def manifest_entry(scenario: Scenario) -> dict[str, Any]:

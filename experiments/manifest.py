@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from experiments.batch import Batch, manifest_entry
+from experiments.batch import RunnerBatch
 from experiments.errors import UserError
 from experiments.provenance import git_state, task_name, versions
 from experiments.scenario import Scenario
@@ -34,7 +34,10 @@ class StaleResultsError(UserError):
         super().__init__(f"{self.reason}; use --overwrite to replace them, or another --out folder")
 
 
-def open_store(store: Store, batch: Batch, code: str, overwrite: bool) -> dict[str, Any]:
+FULL_OUTPUTS = {"metrics": "all", "years": "all", "level": "country"}
+
+
+def open_store(store: Store, batch: RunnerBatch, code: str, overwrite: bool) -> dict[str, Any]:
     """Check that the folder holds nothing or results this batch may build on; returns the
     existing manifest ({} for a new folder)."""
     store.check_writable()
@@ -60,18 +63,28 @@ def open_store(store: Store, batch: Batch, code: str, overwrite: bool) -> dict[s
         raise StaleResultsError(
             store.out, f"of another task (task: {existing.get('task')} -> {task_name(batch.task)})"
         )
+    kept = existing.get("outputs", FULL_OUTPUTS)
+    if kept != batch.outputs_description():
+        raise StaleResultsError(
+            store.out,
+            f"that keep other outputs ({_outputs_text(kept)}; now "
+            f"{_outputs_text(batch.outputs_description())})",
+        )
     known = {s["name"]: s for s in existing.get("scenarios", [])}
-    for scenario in batch.scenarios:
-        old = known.get(scenario.name)
-        if old and old.get("fingerprint") != scenario.fingerprint():
-            changes = scenario_changes(old, scenario)
-            shown = "; ".join(changes[:MAX_SHOWN_CHANGES]) or (
-                "world, years, seed, parameters or events changed"
+    scenarios = {s.name: s for s in getattr(batch, "scenarios", ())}
+    for entry in batch.manifest_entries():
+        old = known.get(entry["name"])
+        if old and old.get("fingerprint") != entry["fingerprint"]:
+            scenario = scenarios.get(entry["name"])
+            changes = scenario_changes(old, scenario) if scenario is not None else []
+            what = "; ".join(changes[:MAX_SHOWN_CHANGES]) or entry.get(
+                "changes", "world, years, seed, parameters or events changed"
             )
             if len(changes) > MAX_SHOWN_CHANGES:
-                shown += f"; and {len(changes) - MAX_SHOWN_CHANGES} more"
+                what += f"; and {len(changes) - MAX_SHOWN_CHANGES} more"
             raise StaleResultsError(
-                store.out, f"of a different scenario named '{scenario.name}' ({shown})"
+                store.out,
+                f"of a different {entry.get('kind', 'scenario')} named '{entry['name']}' ({what})",
             )
     return existing
 
@@ -115,13 +128,21 @@ def scenario_changes(old: dict[str, Any], scenario: Scenario) -> list[str]:
     return changes
 
 
+def _outputs_text(outputs: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{key} {value if isinstance(value, str) else ','.join(map(str, value))}"
+        for key, value in outputs.items()
+    )
+
+
 def new_session(
-    old: dict[str, Any], batch: Batch, code: str, command: list[str], session: int
+    old: dict[str, Any], batch: RunnerBatch, code: str, command: list[str], session: int
 ) -> dict[str, Any]:
     """The manifest at the start of a session: scenarios (earlier ones kept), provenance."""
     scenarios = {s["name"]: s for s in old.get("scenarios", [])}
-    for scenario in batch.scenarios:
-        scenarios[scenario.name] = manifest_entry(scenario)
+    entries = batch.manifest_entries()
+    for entry in entries:
+        scenarios[entry["name"]] = entry
     return {
         "format": MANIFEST_FORMAT,
         "created": old.get("created", now()),
@@ -131,7 +152,8 @@ def new_session(
         "git": git_state(),
         "versions": versions(),
         "seed_rule": "replication r of a scenario uses SeedSequence(seed, spawn_key=(r,))",
-        "batch": [s.name for s in batch.scenarios],
+        "batch": [entry["name"] for entry in entries],
+        "outputs": batch.outputs_description(),
         "scenarios": list(scenarios.values()),
         "sessions": [
             *old.get("sessions", []),

@@ -28,6 +28,8 @@ PACKAGES = (
     "dask",
     "distributed",
     "networkx",
+    "SALib",
+    "ema-workbench",
 )
 REPO = Path(__file__).resolve().parents[1]
 
@@ -76,12 +78,17 @@ def task_name(task: Any) -> str:
 
 
 def _task_files(task: Any) -> list[Path]:
+    """The source files of a task: a function's module, or for a callable object (a task cut to
+    outputs, a study's task) its class's module and those of the tasks it wraps."""
     while isinstance(task, functools.partial):
         task = task.func
+    target = task if inspect.isfunction(task) or inspect.isclass(task) else type(task)
     try:
-        return [Path(inspect.getfile(task))]
+        files = [Path(inspect.getfile(target))]
     except (TypeError, OSError):
-        return []
+        files = []
+    inner = getattr(task, "task", None)
+    return files + _task_files(inner) if callable(inner) else files
 
 
 def _package_files(package: str) -> list[Path]:
@@ -107,6 +114,7 @@ def code_fingerprint(task: Any) -> str:
         *_task_files(task),
         here / "worker.py",
         here / "seeds.py",
+        here / "outputs.py",
     }
     digest = hashlib.sha256()
     for path in sorted(files, key=lambda p: str(p)):

@@ -29,7 +29,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from experiments.batch import Batch
+from experiments.batch import RunnerBatch
 from experiments.engines import DaskEngine, LocalEngine, make_engine
 from experiments.errors import MAIN_GUARD_HINT, BatchFailedError
 from experiments.manifest import StaleResultsError, finish_session, new_session, open_store
@@ -77,7 +77,7 @@ def _refuse_while_bootstrapping() -> None:
 
 
 def run_batch(
-    batch: Batch,
+    batch: RunnerBatch,
     out: str | Path,
     options: RunnerOptions | None = None,
     engine: LocalEngine | DaskEngine | None = None,
@@ -157,9 +157,12 @@ def run_batch(
     return result
 
 
-def _preload(batch: Batch) -> tuple[str, ...]:
-    module = getattr(getattr(batch.task, "func", batch.task), "__module__", None)
-    return (module,) if module else ()
+def _preload(batch: RunnerBatch) -> tuple[str, ...]:
+    """Modules the forkserver imports once for every worker: the task's and the model's."""
+    modules = [
+        getattr(getattr(t, "func", t), "__module__", None) for t in (batch.run_task, batch.task)
+    ]
+    return tuple(dict.fromkeys(m for m in modules if m))
 
 
 # --- execution -----------------------------------------------------------------------------------
@@ -168,13 +171,14 @@ class _Execution:
 
     def __init__(
         self,
-        batch: Batch,
+        batch: RunnerBatch,
         store: Store,
         options: RunnerOptions,
         session: int,
         records: dict[RunKey, RunRecord],
     ):
         self.batch, self.store, self.options, self.session = batch, store, options, session
+        self.task = batch.run_task
         self.reporter: Reporter | None = None
         self.attempts: dict[RunKey, int] = {}
         self.in_flight: dict[Future, list[RunSpec]] = {}
@@ -254,10 +258,10 @@ class _Execution:
         for spec in chunk:
             self.attempts.setdefault(spec.key, 1)
         try:
-            future = self.engine.submit(execute_chunk, self.batch.task, chunk)
+            future = self.engine.submit(execute_chunk, self.task, chunk)
         except BrokenProcessPool:
             self.engine.restart()
-            future = self.engine.submit(execute_chunk, self.batch.task, chunk)
+            future = self.engine.submit(execute_chunk, self.task, chunk)
         self.in_flight[future] = chunk
 
     def _collect(self, future: Future) -> bool:

@@ -37,7 +37,13 @@ from experiments.scenario_schema import (
 )
 from simulation.events import EventError, PolicyEvent
 from simulation.parameters import ParameterError, Params
-from simulation.world import WORLD_NAMES, UnknownPlaceError, World, load_world
+from simulation.world import (
+    WORLD_NAMES,
+    UnknownPlaceError,
+    World,
+    load_world,
+    two_country_world,
+)
 
 __all__ = [
     "EVENT_FIELDS",
@@ -48,6 +54,7 @@ __all__ = [
     "ScenarioError",
     "cached_world",
     "event_dict",
+    "load_inline_scenario",
     "load_scenario",
     "load_scenarios",
 ]
@@ -147,9 +154,16 @@ def event_dict(event: PolicyEvent, with_label: bool = True) -> dict[str, Any]:
     return out
 
 
+# Worlds made by a function rather than read from tables: the theory setting of the incentive
+# effect (experiments/studies/incentive_effect.toml) runs on the two-country world.
+SYNTHETIC_WORLDS = {"two_country": two_country_world}
+
+
 @lru_cache(maxsize=8)
 def cached_world(ref: str) -> World:
     """Load a world once per process (driver and workers alike)."""
+    if ref in SYNTHETIC_WORLDS:
+        return SYNTHETIC_WORLDS[ref]()
     return load_world(ref)
 
 
@@ -198,6 +212,44 @@ def load_scenarios(paths: list[str | Path]) -> list[Scenario]:
     if problems:
         raise ScenarioError(problems)
     return scenarios
+
+
+def load_inline_scenario(path: Path, shown: str, text: str, raw: Any, key: str) -> Scenario:
+    """A scenario written as the table `key` of another file (an experiment's [scenario]):
+    validated like a scenario file, its `extends` relative to that file; problems in the table
+    itself are reported under `key.` (e.g. `scenario.parameters.recognition_base`)."""
+
+    def inside(problems: list[Problem]) -> list[Problem]:
+        return [
+            Problem(p.file, f"{key}.{p.key}".rstrip("."), p.message)
+            if p.file == shown
+            else _via(p, shown)
+            for p in problems
+        ]
+
+    if not isinstance(raw, dict):
+        raise ScenarioError.one(
+            shown, key, f"got {raw!r}; allowed: a table [{key}] written like a scenario file"
+        )
+    try:
+        table = ScenarioTable.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(inside(problems_from(exc, shown, raw))) from None
+    layer = _Layer(path, shown, text, table)
+    try:
+        if table.extends is None:
+            return _merge([layer])
+        parent = (path.parent / table.extends).resolve()
+        if not parent.is_file():
+            raise ScenarioError.one(
+                shown,
+                "extends",
+                f"{table.extends!r}: no such file ({parent}); allowed: a path to a scenario "
+                "file, relative to this file",
+            )
+        return _merge([*_read_chain(parent, shown_path(parent), (path.resolve(),)), layer])
+    except ScenarioError as exc:
+        raise ScenarioError(inside(exc.problems)) from None
 
 
 def _read_chain(path: Path, shown: str, stack: tuple[Path, ...]) -> list[_Layer]:
@@ -322,7 +374,7 @@ def _posterior(chain: list[_Layer], problems: list[Problem]) -> PosteriorDraws |
 
 
 def _world(value: str, layer: _Layer, problems: list[Problem]) -> tuple[str, World | None]:
-    builtin = value in WORLD_NAMES
+    builtin = value in WORLD_NAMES or value in SYNTHETIC_WORLDS
     ref = value if builtin else str((layer.path.parent / value).resolve())
     try:
         return ref, cached_world(ref)

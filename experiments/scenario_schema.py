@@ -31,7 +31,8 @@ TOP_KEYS: dict[str, str] = {
     "name": "a short name of letters, digits, '_', '.' or '-' (default: the file name)",
     "description": "a string",
     "extends": "a path to another scenario file, relative to this file",
-    "world": f"{' or '.join(repr(w) for w in WORLD_NAMES)}, or a path to a world folder",
+    "world": f"{', '.join(repr(w) for w in (*WORLD_NAMES, 'two_country'))}, or a path to a "
+    "world folder",
     "years": f"an integer in [1, {MAX_YEARS}]: years simulated after the world's start year",
     "replications": f"an integer in [1, {MAX_REPLICATIONS}]",
     "seed": f"an integer in [0, {MAX_SEED}]",

@@ -16,6 +16,15 @@ from scipy import stats
 CONFIDENCE = 0.95
 
 
+def _t_quantiles(counts: np.ndarray, confidence: float) -> np.ndarray:
+    """t(0.5 + confidence / 2, n - 1) for every count (NaN for n < 2), computed once per
+    distinct n: a summary has millions of cells but a handful of replication counts."""
+    distinct, where = np.unique(counts, return_inverse=True)
+    with np.errstate(invalid="ignore"):
+        values = stats.t.ppf(0.5 + confidence / 2, np.where(distinct > 1, distinct - 1, np.nan))
+    return values[where].reshape(counts.shape)
+
+
 def _parts(
     frame: pd.DataFrame, by: Sequence[str], metrics: Sequence[str], confidence: float
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -24,7 +33,7 @@ def _parts(
     counts = n.to_numpy(float)
     spread = sd.to_numpy(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        quantile = stats.t.ppf(0.5 + confidence / 2, np.where(counts > 1, counts - 1, np.nan))
+        quantile = _t_quantiles(counts, confidence)
         half = np.where(spread == 0, 0.0, quantile * spread / np.sqrt(counts))
     half = np.where(counts > 1, half, np.nan)
     return n, mean, sd, pd.DataFrame(half, index=mean.index, columns=mean.columns)

@@ -117,3 +117,29 @@ def scenario_text(
         f'{head}world = "{world}"\nyears = {years}\nreplications = {replications}\n'
         f"seed = {seed}\n\n[parameters]\nagents_per_country = {agents}\n{extra}"
     )
+
+
+LINEAR_SLOPE = 12**0.5  # y = slope * recognition_base + noise: Var of the signal = 1 on U(0, 1)
+LINEAR_NOISE = 0.1
+
+
+def noisy_linear(world: Any, params: Any, years: int, seed: Any, events: Any = ()) -> pd.DataFrame:
+    """A model-shaped frame whose `returns` is slope x recognition_base plus seed noise (one
+    normal draw per run, the same in every country and year): seed noise and indices known."""
+    noise = LINEAR_NOISE * np.random.default_rng(seed).normal()
+    codes = list(world.codes)
+    value = LINEAR_SLOPE * params.recognition_base + noise
+    return pd.DataFrame(
+        {
+            "year": np.repeat(np.arange(1, years + 1) + world.start_year, len(codes)),
+            "country": codes * years,
+            "returns": np.full(len(codes) * years, value),
+        }
+    )
+
+
+def picky_linear(world: Any, params: Any, years: int, seed: Any, events: Any = ()) -> pd.DataFrame:
+    """noisy_linear that fails whenever recognition_base > 0.9 (failed runs in a study)."""
+    if params.recognition_base > 0.9:
+        raise RuntimeError(f"injected failure at recognition_base {params.recognition_base}")
+    return noisy_linear(world, params, years, seed, events)

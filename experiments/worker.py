@@ -38,6 +38,7 @@ class RunSpec:
     years: int
     root_seed: int
     events: tuple[PolicyEvent, ...]
+    task_inputs: tuple[tuple[str, float], ...] = ()  # keyword arguments of a function task
 
     @property
     def key(self) -> tuple[str, int]:
@@ -106,7 +107,7 @@ def execute_run(task: TaskFn, spec: RunSpec) -> tuple[RunOutcome, pa.Table | Non
         world = cached_world(spec.world)
         params, seed = Params.from_dict(spec.params), run_seed(spec.root_seed, spec.replication)
         start = time.perf_counter()
-        frame = task(world, params, spec.years, seed, spec.events)
+        frame = task(world, params, spec.years, seed, spec.events, **dict(spec.task_inputs))
         seconds = time.perf_counter() - start  # the task alone: the runner's costs are apart
         table = to_table(frame, spec)
     except Exception:
@@ -115,9 +116,13 @@ def execute_run(task: TaskFn, spec: RunSpec) -> tuple[RunOutcome, pa.Table | Non
 
 
 def to_table(frame: pd.DataFrame, spec: RunSpec) -> pa.Table:
-    """Check the task's frame and give it a fixed schema, rows sorted by year then country."""
+    """Check the task's frame and give it a fixed schema, rows sorted by year then country.
+
+    A frame without `year` and `country` columns is a study's outputs: one row of numbers."""
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"task returned {type(frame).__name__}, expected a pandas DataFrame")
+    if "year" not in frame.columns and "country" not in frame.columns:
+        return _outputs_table(frame, spec)
     missing = [c for c in ("year", "country") if c not in frame.columns]
     if missing:
         raise ValueError(f"task output lacks columns {missing}")
@@ -142,6 +147,23 @@ def to_table(frame: pd.DataFrame, spec: RunSpec) -> pa.Table:
     values = frame[frame.columns.drop(["year", "country"])].to_numpy(dtype=np.float64).T.copy()
     for name, column in zip(metrics, values, strict=True):
         columns[name] = pa.array(column)
+    return pa.table(columns)
+
+
+def _outputs_table(frame: pd.DataFrame, spec: RunSpec) -> pa.Table:
+    """One run's outputs (a sensitivity study): scenario, replication, then one float column per
+    output."""
+    if len(frame) != 1 or not len(frame.columns):
+        raise ValueError(
+            f"task output without year and country columns must be one row of named outputs; "
+            f"got {len(frame)} rows and columns {list(frame.columns)}"
+        )
+    columns = {
+        "scenario": pa.array([spec.scenario], pa.string()),
+        "replication": pa.array([spec.replication], pa.int64()),
+    }
+    for name in frame.columns:
+        columns[str(name)] = pa.array(frame[name].to_numpy(dtype=np.float64))
     return pa.table(columns)
 
 

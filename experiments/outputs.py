@@ -1,0 +1,112 @@
+"""Outputs sized for studies: keep only chosen metrics, years and one level of a batch's runs.
+
+The full table (every metric, year and country) stays the default. A selection is applied in the
+worker, right after the task returns, so only the kept rows and columns are pickled and stored:
+regions and the world are aggregated there from the full frame (`aggregate_regions`: ratios from
+summed numerators and denominators), then the chosen metrics are kept. At the `region` and
+`world` levels the `country` column of the stored table holds the region code or `WLD`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from experiments.errors import UserError
+from simulation.metrics import METRICS, aggregate_regions
+
+LEVELS = ("country", "region", "world")
+WORLD_CODE = "WLD"
+
+
+@dataclass(frozen=True)
+class OutputSelection:
+    """Which metrics, years and level a batch keeps (None: all of them)."""
+
+    metrics: tuple[str, ...] | None = None
+    years: tuple[int, ...] | None = None
+    level: str = "country"
+
+    @property
+    def full(self) -> bool:
+        return self.metrics is None and self.years is None and self.level == "country"
+
+    def describe(self) -> dict[str, Any]:
+        """For the manifest: a folder's runs all share one selection."""
+        return {
+            "metrics": list(self.metrics) if self.metrics is not None else "all",
+            "years": list(self.years) if self.years is not None else "all",
+            "level": self.level,
+        }
+
+    def apply(self, frame: pd.DataFrame, regions: dict[str, str]) -> pd.DataFrame:
+        """The kept part of one run's frame (`regions` maps ISO3 codes to region codes)."""
+        if self.years is not None:
+            frame = frame[frame["year"].isin(self.years)]
+        if self.level == "region":
+            frame = aggregate_regions(frame, regions)
+        elif self.level == "world":
+            frame = aggregate_regions(frame, dict.fromkeys(regions, WORLD_CODE))
+        if self.metrics is not None:
+            frame = frame[["year", "country", *self.metrics]]
+        return frame.reset_index(drop=True)
+
+
+def make_selection(
+    metrics: Sequence[str] | None = None,
+    years: Sequence[int] | None = None,
+    level: str = "country",
+    option: str = "--",
+) -> OutputSelection:
+    """A checked selection; bad names raise UserError naming the option and what is allowed."""
+    if level not in LEVELS:
+        raise UserError(f"{option}level: got {level!r}; allowed: one of {', '.join(LEVELS)}")
+    chosen = None
+    if metrics is not None:
+        unknown = [m for m in metrics if m not in METRICS]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], list(METRICS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UserError(
+                f"{option}metrics: unknown metric {unknown[0]!r}{hint}; allowed: names in "
+                f"simulation.METRICS ({', '.join(METRICS)})"
+            )
+        if not metrics:
+            raise UserError(f"{option}metrics: empty; allowed: one or more metric names")
+        chosen = tuple(dict.fromkeys(metrics))
+    kept_years = tuple(sorted(set(years))) if years is not None else None
+    if kept_years is not None and not kept_years:
+        raise UserError(f"{option}years: empty; allowed: one or more years")
+    return OutputSelection(chosen, kept_years, level)
+
+
+def check_years_in_runs(selection: OutputSelection, first: int, last: int, option: str) -> None:
+    """Every kept year must be simulated by every scenario of the batch."""
+    if selection.years is None:
+        return
+    bad = [y for y in selection.years if not first <= y <= last]
+    if bad:
+        raise UserError(f"{option}: {bad} outside the runs; allowed: years in {first}..{last}")
+
+
+@dataclass(frozen=True)
+class SelectedTask:
+    """A task whose frame is cut to a selection in the worker (picklable; the world it gets
+    gives the region of each country)."""
+
+    task: Any
+    selection: OutputSelection
+
+    def __repr__(self) -> str:  # stable across processes: it names the task in manifests
+        from experiments.provenance import task_name
+
+        return f"SelectedTask({task_name(self.task)}, {self.selection.describe()})"
+
+    def __call__(self, world: Any, params: Any, years: int, seed: Any, events: Any = ()):
+        frame = self.task(world, params, years, seed, events)
+        regions = dict(zip(world.countries["iso3"], world.countries["region"], strict=True))
+        return self.selection.apply(frame, regions)

@@ -1,0 +1,166 @@
+"""Outputs sized for studies: a batch keeps only chosen metrics, years and one level, chosen in
+the worker; summary.csv is written a piece of many scenarios at a time."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from braingain.cli import main
+from experiments import summary as summary_module
+from experiments.areas import read_scenario, region_map
+from experiments.batch import make_batch
+from experiments.errors import UserError
+from experiments.manifest import StaleResultsError
+from experiments.outputs import make_selection
+from experiments.runner import RunnerOptions, run_batch
+from experiments.scenario import load_scenario
+from experiments.summary import summarize, write_summary
+from experiments.testing import fake_task, scenario_text
+from simulation import aggregate_regions, load_world
+
+KEPT = ("human_capital", "net_brain_gain", "skilled_emigration_rate")
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("scenario")
+    path = folder / "a.toml"
+    path.write_text(scenario_text("a", replications=3), encoding="utf-8")
+    return load_scenario(path)
+
+
+@pytest.fixture(scope="module")
+def full(scenario, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("full")
+    run_batch(make_batch([scenario]), out, RunnerOptions(workers=2, progress=False))
+    return out
+
+
+def slim(scenario, out: Path, level: str, metrics=KEPT, years=(2003, 2005)):
+    selection = make_selection(metrics, years, level)
+    batch = make_batch([scenario], None, selection)
+    return batch, run_batch(batch, out, RunnerOptions(workers=2, progress=False))
+
+
+@pytest.mark.parametrize("level", ["region", "world"])
+def test_a_slim_batch_stores_exactly_the_aggregates_of_the_full_runs(
+    scenario, full, tmp_path, level
+):
+    _, result = slim(scenario, tmp_path, level)
+    kept = pd.read_parquet(result.metrics_path)
+    assert list(kept.columns) == ["scenario", "replication", "year", "country", *KEPT]
+    every = pd.read_parquet(full / "metrics.parquet")
+    regions = region_map(scenario)
+    mapping = regions if level == "region" else dict.fromkeys(regions, "WLD")
+    expected = aggregate_regions(every[every["year"].isin([2003, 2005])], mapping)
+    expected = expected[["scenario", "replication", "year", "country", *KEPT]]
+    pd.testing.assert_frame_equal(kept, expected.reset_index(drop=True), check_exact=True)
+    if level == "world":
+        assert set(kept["country"]) == {"WLD"}
+    else:
+        assert set(kept["country"]) == set(regions.values())
+    slim_bytes = sum(p.stat().st_size for p in (tmp_path / "chunks").glob("*.parquet"))
+    full_bytes = sum(p.stat().st_size for p in (full / "chunks").glob("*.parquet"))
+    assert slim_bytes * 5 < full_bytes
+
+
+def test_summary_of_a_region_batch_matches_the_full_batch_on_the_kept_cells(
+    scenario, full, tmp_path
+):
+    batch, result = slim(scenario, tmp_path, "region", metrics=None)
+    kept = pd.read_csv(write_summary(result.metrics_path, batch, tmp_path))
+    everything = pd.read_csv(write_summary(full / "metrics.parquet", make_batch([scenario]), full))
+    assert set(kept["level"]) == {"region", "world"}
+    keys = ["scenario", "level", "area", "year"]
+    both = kept.merge(everything, on=keys, suffixes=("", "_full"))
+    assert len(both) == len(kept)
+    for column in ("human_capital_mean", "net_brain_gain_ci_high", "skilled_emigrants_mean"):
+        np.testing.assert_allclose(both[column], both[f"{column}_full"], rtol=1e-6, atol=1e-12)
+
+
+def test_metrics_kept_at_country_level_aggregate_only_when_their_parts_are_kept(scenario, tmp_path):
+    batch, result = slim(scenario, tmp_path, "country", metrics=["human_capital", "returns"])
+    table = pd.read_csv(write_summary(result.metrics_path, batch, tmp_path))
+    regions = table[table["level"] == "region"]
+    assert regions["returns_mean"].notna().all(), "a count adds up over countries"
+    assert regions["human_capital_mean"].isna().all(), "a ratio needs its numerator"
+
+
+def test_summary_pieces_of_many_scenarios_equal_one_summary_per_scenario(tmp_path, monkeypatch):
+    """Twenty scenarios on two worlds, summarized in pieces of a few scenarios (forced), give the
+    rows of summarizing each scenario on its own, in batch order."""
+    scenarios = []
+    for world in ("teaching", "default"):
+        path = tmp_path / f"{world}.toml"
+        path.write_text(scenario_text(world, world=world, replications=2, years=2))
+        base = load_scenario(path)
+        scenarios += [dataclasses.replace(base, name=f"{world}_{k:02d}") for k in range(10)]
+    order = [scenarios[k] for k in np.random.default_rng(1).permutation(len(scenarios))]
+    batch = make_batch(order, fake_task)
+    result = run_batch(batch, tmp_path / "out", RunnerOptions(workers=2, progress=False))
+    monkeypatch.setattr(summary_module, "PIECE_ROWS", 500)
+    pieces = list(summary_module.pieces(result.metrics_path, 500))
+    assert len(pieces) > 5
+    table = pd.read_csv(write_summary(result.metrics_path, batch, tmp_path / "out"))
+    expected = pd.concat(
+        [
+            summarize(read_scenario(str(result.metrics_path), s.name), region_map(s))
+            for s in batch.scenarios
+        ],
+        ignore_index=True,
+    )
+    assert table["scenario"].tolist() == expected["scenario"].tolist()
+    assert table[["level", "area", "year"]].equals(expected[["level", "area", "year"]])
+    numbers = [c for c in expected.columns if c.endswith(("_mean", "_ci_low", "_ci_high"))]
+    np.testing.assert_allclose(table[numbers], expected[numbers], rtol=1e-7, atol=1e-300)
+
+
+def test_bad_output_choices_are_one_line_and_exit_2(scenario, tmp_path, capsys):
+    file = str(scenario.path)
+    unknown = "--metrics: unknown metric 'net_brain_gian' (did you mean 'net_brain_gain'?)"
+    outside = "--years: [1999] outside the runs; allowed: years in 2001..2005"
+    cases = [(["--metrics", "net_brain_gian"], unknown), (["--years", "1999,2003"], outside)]
+    for extra, message in cases:
+        status = main(["run", file, "--out", str(tmp_path / "x"), "--no-progress", *extra])
+        err = capsys.readouterr().err
+        assert status == 2 and message in err and err.strip().count("\n") == 0
+    with pytest.raises(UserError, match="level"):
+        make_selection(None, None, "continent")
+
+
+def test_a_folder_keeps_one_output_choice(scenario, tmp_path, capsys):
+    slim(scenario, tmp_path, "region")
+    with pytest.raises(StaleResultsError, match="keep other outputs"):
+        slim(scenario, tmp_path, "world")
+    status = main(["run", str(scenario.path), "--out", str(tmp_path), "--no-progress"])
+    assert status == 2
+    assert "keep other outputs (metrics human_capital" in capsys.readouterr().err
+
+
+def test_the_command_line_keeps_what_it_is_told(scenario, tmp_path):
+    out = tmp_path / "out"
+    argv = [
+        "run",
+        str(scenario.path),
+        "--out",
+        str(out),
+        "--no-progress",
+        "--workers",
+        "2",
+        "--metrics",
+        "net_brain_gain,human_capital,adult_residents",
+        "--years",
+        "2005",
+        "--level",
+        "region",
+    ]
+    assert main(argv) == 0
+    kept = pd.read_parquet(out / "metrics.parquet")
+    assert set(kept["year"]) == {2005}
+    assert list(kept.columns[4:]) == ["net_brain_gain", "human_capital", "adult_residents"]
+    assert set(kept["country"]) == set(load_world("teaching").countries["region"])
