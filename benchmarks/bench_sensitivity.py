@@ -1,4 +1,4 @@
-"""How fast and how small is a Sobol study of the default world? (run by hand; not a test)
+"""How fast and how small is a Sobol study of the default world? (run by hand; not a test).
 
 Runs a fraction of experiments/studies/sobol_brain_gain.toml (default: N = 2 base samples, so
 2 x 12 = 24 sample points x 2 replications = 48 paired runs of the default world at 100 agents

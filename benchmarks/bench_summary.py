@@ -1,4 +1,4 @@
-"""How long does summary.csv take for thousands of scenarios? (run by hand; not a test)
+"""How long does summary.csv take for thousands of scenarios? (run by hand; not a test).
 
 Writes a metrics.parquet of SCENARIOS copies of a small scenario (rows drawn by the stand-in
 task experiments.testing.fake_task, no model runs, laid out as the store lays them out), then

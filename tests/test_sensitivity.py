@@ -176,7 +176,7 @@ area = "SSF"
 
 
 def test_seed_noise_share_and_seed_index_follow_from_the_replications(tmp_path):
-    """y = slope x recognition_base + noise_r (one draw per replication, common to every point):
+    """Y = slope x recognition_base + noise_r (one draw per replication, common to every point):
     the noise share and the seed's first-order index are var(noise) / var(y) exactly."""
     experiment = load_experiment(
         write(tmp_path / "e.toml", LINEAR.format(task="noisy_linear", samples=16, replications=6))
@@ -414,7 +414,7 @@ name = "y"
 
 
 @pytest.mark.parametrize(
-    "method, samples, index, weak",
+    ("method", "samples", "index", "weak"),
     [
         ("sobol", 16, "ST", "ST"),
         ("morris", 6, "mu_star", "mu_star"),
@@ -423,7 +423,7 @@ name = "y"
     ],
 )
 def test_every_method_finds_the_input_that_matters(tmp_path, method, samples, index, weak):
-    """y = slope x recognition_base + seed noise: recognition_base leads by far, and
+    """Y = slope x recognition_base + seed noise: recognition_base leads by far, and
     perception_ict is not distinguishable from 0 (or negligible), whatever the method."""
     file = write(tmp_path / "e.toml", EVERY_METHOD.format(method=method, samples=samples))
     _, analysis = study(load_experiment(file), tmp_path / "out")

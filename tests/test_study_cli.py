@@ -156,7 +156,7 @@ name = "gain"
 
 @pytest.fixture(scope="module")
 def linear_study(tmp_path_factory) -> Path:
-    """gain = slope x recognition_base + small seed noise; perception_ict does nothing."""
+    """Gain = slope x recognition_base + small seed noise; perception_ict does nothing."""
     folder = tmp_path_factory.mktemp("linear")
     file = folder / "linear.toml"
     file.write_text(LINEAR, encoding="utf-8")

@@ -129,7 +129,7 @@ class ExperimentError(ScenarioError):
 
 
 def problems_from(error: ValidationError, file: str, raw: dict[str, Any]) -> list[Problem]:
-    """pydantic's errors as one problem per key written in the file."""
+    """Pydantic's errors as one problem per key written in the file."""
     found: dict[str, Problem] = {}
     for item in error.errors():
         loc = _trim(item["loc"])
