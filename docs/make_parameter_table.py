@@ -30,17 +30,13 @@ DOC = ROOT / "docs" / "ODD.md"
 SCENARIOS_README = ROOT / "scenarios" / "README.md"
 SCRIPT = "docs/make_parameter_table.py"
 
-# Where each outcome's definition comes from. Names missing here are plain model quantities.
+# Outcomes whose definition is our own (`MetricSpec.source` gives the others' provenance).
 METRIC_PROVENANCE: dict[str, str] = {
-    "skilled_emigration_rate": "Docquier & Marfouk (2006)",
-    "human_capital": "tertiary share of adults (Barro & Lee)",
-    "students_enrolled": "UIS",
-    "outbound_mobility_ratio": "UIS",
-    "inbound_mobility_rate": "UIS",
     "mobility_dispersion": "**our construct**",
     "diaspora_concentration": "**our construct**",
     "net_brain_gain": "Beine, Docquier & Rapoport (2001, 2008); counterfactual is ours",
-    "human_capital_no_migration": "counterfactual run (common random numbers)",
+    "human_capital_no_emigration": "no-emigration twin (common random numbers) + this run's "
+    "immigrants",
 }
 
 
@@ -116,13 +112,15 @@ def metrics_block() -> str:
     for m in METRICS.values():
         if m.aggregate == "ratio":
             agg = f"ratio `{m.numerator}` / `{m.denominator}`"
+        elif m.aggregate == "difference":
+            agg = f"difference of the ratios `{m.numerator}` - `{m.denominator}`"
         elif m.aggregate == "mean":
             agg = f"mean weighted by `{m.weight}`"
         else:
             agg = "sum"
         lines.append(
             f"| `{m.name}` | {_cell(m.unit)} | {_cell(m.description)} | {agg} | "
-            f"{METRIC_PROVENANCE.get(m.name, 'model quantity')} |"
+            f"{METRIC_PROVENANCE.get(m.name, m.source)} |"
         )
     return "\n".join(lines)
 

@@ -1,4 +1,4 @@
-"""braingain's model: world, agents, mechanisms and metrics (MODEL.md; docs/ODD.md).
+"""braingain's model: world, agents, mechanisms and metrics (docs/ODD.md).
 
 This package imports nothing else of the project's; experiments, calibration and the app build
 on the names exported here.

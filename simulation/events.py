@@ -1,4 +1,4 @@
-"""Policy events and shocks that fire at a given year (MODEL.md §6).
+"""Policy events and shocks that fire at a given year (docs/ODD.md §3.3, "Policy events").
 
 A scenario is a timeline of these; the model applies the ones due at the start of each year,
 before that year's shocks (so a scheduled shock strikes in its year). Each kind documents what

@@ -4,10 +4,12 @@ Groups per origin o (docs/ODD.md §3.1):
 
 - skilled emigrants by corridor. To the 20 OECD destinations of the IAB data: `r / (1 - r)` x
   the origin's tertiary-educated residents (r = IAB 2000 high-skill emigration rate), spread
-  over those destinations like the bilateral stock, so the IAB rate holds by construction.
+  over those destinations like the IAB bilateral stock, so the IAB rate holds by construction.
   Elsewhere (Gulf, South-South): the adult stock x `min(1, tertiary share x
-  non_iab_selection)`. Border-change corridors (former USSR, Yugoslavia, Czechoslovakia,
-  British India) are not emigration: those people are residents of the country they live in.
+  non_iab_selection)`, scaled down where it would leave a destination fewer than NATIVES_FLOOR
+  of its skilled residents native (`consistent_emigrants`). Border-change corridors (former
+  USSR, Yugoslavia, Czechoslovakia, British India) are not emigration: those people are
+  residents of the country they live in.
 - skilled residents at home: the table's tertiary-educated adults less the skilled immigrants
   placed there, so every country's skilled residents (and human capital) match the table;
 - unskilled immigrants: the adult stock less its skilled part (a count per country);
@@ -18,11 +20,12 @@ Groups per origin o (docs/ODD.md §3.1):
 
 `agents_per_country` agents share an origin's kinds of groups (natives at home, emigrants to
 IAB destinations, emigrants elsewhere, students at home, students abroad) in proportion to their
-size, every kind getting at least a twentieth. Within a kind (`place_agents`), a destination at
-least one agent's share big gets exactly its people; a smaller one gets pieces no bigger than
-its weight cap, their number rounded stochastically, so it is right in expectation and never
-receives a lump it was not due; each origin's totals by kind are exact, and natives absorb the
-draw, so every country's skilled residents are exact. Then every group gets enough
+size, every kind getting at least a twentieth. Within a kind (`place_agents`), a destination
+smaller than one agent's share gets pieces no bigger than its weight cap, their number rounded
+stochastically, so it is right in expectation and never receives a lump it was not due; the
+bigger destinations share the rest in proportion to their sizes, so each origin's totals by kind
+are exact; natives absorb the draw, so every country's skilled residents are exact (unless
+natives would fall below NATIVES_FLOOR of them). Then every group gets enough
 agents that none stands for more than `agent_weight_cap` of the adults of its origin or of the
 country it lives in.
 """
@@ -39,8 +42,8 @@ from simulation.population import STUDENT, WORKER, Population, tally
 from simulation.state import CountryState
 from simulation.world import World
 
-NATIVES_FLOOR = 0.05
-STUDENT_FIT_ROUNDS = 3  # natives keep at least this share of the table's skilled residents
+NATIVES_FLOOR = 0.05  # natives keep at least this share of the table's skilled residents
+STUDENT_FIT_ROUNDS = 3
 # group kinds: what may be merged with what
 HOME, IAB, NON_IAB, STUDY_HOME, STUDY_ABROAD = range(5)
 
@@ -148,10 +151,11 @@ def place_agents(
     sizes: np.ndarray, agents: int, caps: np.ndarray, uniforms: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Spread `agents` agents standing for sizes.sum() people over places: (weight, agents)
-    per place. A place at least one agent's share big gets exactly its people; a smaller place
-    gets pieces of at most its weight cap, their number rounded stochastically (so its
-    expected people are its size) — no place receives more than a cap-sized lump it was not
-    due; the big places absorb the rounding, so the total is exact."""
+    per place. A place smaller than one agent's share gets pieces of at most its weight cap,
+    their number rounded stochastically (so its expected people are its size) — no place
+    receives more than a cap-sized lump it was not due; the places at least one agent's share
+    big (and always the largest) share the rest in proportion to their sizes, absorbing the
+    rounding, so the total is exact."""
     total = sizes.sum()
     weight = np.zeros(len(sizes))
     count = np.zeros(len(sizes), dtype=np.int64)

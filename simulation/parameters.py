@@ -92,7 +92,7 @@ class Params:
         "agents",
         "general",
         A,
-        "Person-agents per country at start (at least; more where the weight cap needs them); "
+        "Person-agents per country at start (about; more where the weight cap needs them); "
         "weights make every total match the data.",
     )
     agent_weight_cap: float = number(

@@ -1,4 +1,4 @@
-"""Each mechanism of MODEL.md §4 pushes outcomes the way the model says it does.
+"""Each mechanism of docs/ODD.md §3.3 pushes outcomes the way the model says it does.
 
 Every comparison runs the same world with the same seed (common random numbers: the draws of a
 mechanism in a year do not depend on the other mechanisms), changing one lever, so a difference

@@ -1,1 +1,1 @@
-"""The yearly mechanisms M1-M9 of MODEL.md §4, one module each, vectorised over agents."""
+"""The yearly mechanisms M1-M9 of docs/ODD.md §3.3, one module each, vectorised over agents."""

@@ -1,20 +1,23 @@
 """Intercepts set at start so that the start year reproduces the data and a baseline without
 events changes only through its drivers (docs/ODD.md §3.1).
 
-- Study abroad (M2): each origin's abroad intercept makes new students' abroad share match the
-  UIS outbound ratio (the destination constants were fitted before the people were made, see
-  `calibrate_study_destinations`).
-- Leaving home (M4): each origin's intercept is found on the model's own expected flows of the
-  first year — graduates at home, foreign graduates staying abroad, returns, onward moves,
-  retirements, at the expected long-run shock intensity — so that the share of the origin's
-  skilled people living abroad, emigrants / (emigrants + skilled natives at home), stays
-  where it starts. The probabilities are those the yearly step draws from
-  (`choice_probabilities`, `consider_probability`), so the calibration sees every term of M4.
-- Perceived prospect (M1): the same expected flows give the start value of recent emigration
-  per graduate.
+- Study abroad (M2): each origin's abroad intercept makes new students' abroad share
+  outbound / (1 + outbound), from the UIS outbound ratio (the destination constants were fitted
+  before the people were made, see `calibrate_study_destinations`).
+- Corridors (M4): constants make a leaver's destinations follow where the origin's diaspora
+  lives (`corridor_persistence`) and M4's utilities (the rest).
+- Leaving home (M4): each origin's intercept is found on a cohort projection of the model's own
+  expected flows over `calibration_horizon` years — leavers, graduates at home, foreign
+  graduates staying abroad, returns, retirements, at the expected long-run shock intensity,
+  with network and scarcity-wage feedbacks and drivers held at start — so that the origin's
+  skilled emigration rate, emigrants / (emigrants + skilled residents), ends where it starts.
+  The probabilities are those the yearly step draws from (`choice_probabilities`,
+  `consider_probability`), so the calibration sees every term of M4.
+- Perceived prospect (M1): the expected flows of the first year give the start value of recent
+  emigration per graduate.
 - Enrolment (M1): the intercept makes the enrolment probability equal the data's at start.
 
-All three depend on the world, the parameters and the initial population only, never on the
+All of them depend on the world, the parameters and the initial population only, never on the
 emigration switch, so the counterfactual starts from the same intercepts.
 """
 

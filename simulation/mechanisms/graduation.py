@@ -1,10 +1,11 @@
 """M3 Graduation, and the theory-mode emigration lottery.
 
 After the study years a student becomes a skilled worker where it studied, with skill = ability x
-the education quality there. Foreign graduates then decide where to live (M4, with a post-study
-bonus for staying); without emigration or with M3 off they go home. In theory mode
-(`use_fixed_prospect`), each new graduate at home emigrates with the exogenous probability
-`fixed_prospect` (Mountford 1997; Beine, Docquier & Rapoport 2001).
+(1 - degree_quality_weight + degree_quality_weight x the education quality there). Foreign
+graduates then decide where to live (M4, with a post-study bonus for staying); without emigration
+or with M3 off they go home, with M4 off they stay. In theory mode (`use_fixed_prospect`), each
+new graduate at home emigrates with the exogenous probability `fixed_prospect` (Mountford 1997;
+Beine, Docquier & Rapoport 2001).
 """
 
 from __future__ import annotations

@@ -14,9 +14,10 @@ three-way draw and, if it moves on, a destination draw from its class row: O(cla
 
 Weight cap: a class whose agents stand for more people than `agent_weight_cap` of a
 destination's adults does not move whole agents there. Its flow to such a "small" destination
-is realised as pieces of exactly that size, split off the class's agents (the number of pieces is
-the expected flow divided by the piece size, rounded stochastically), so the expected flow is
-unchanged and no single move swamps a small country.
+is realised as pieces of that size (smaller if the parent is lighter), split off the class's
+staying agents (the number of pieces is the expected flow divided by the cap, rounded
+stochastically), so the expected flow is about unchanged and no single move swamps a small
+country.
 """
 
 from __future__ import annotations

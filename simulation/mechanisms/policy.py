@@ -1,4 +1,5 @@
-"""Scheduled policy events and shocks (MODEL.md §6), applied at the start of their year."""
+"""Scheduled policy events and shocks (docs/ODD.md §3.3, "Policy events"), applied at the start
+of their year."""
 
 from __future__ import annotations
 
