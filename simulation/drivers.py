@@ -49,19 +49,22 @@ def next_enrolment(
 ) -> np.ndarray:
     """The enrolment trend in `year` (share of a youth cohort entering tertiary education).
 
-    Observed gross enrolment (times `entry_per_ger`) while the data have it, then last year's
-    logit plus the country's fitted trend; `ger_trend_scale` scales the departure from the start
-    level in logit units."""
+    While the data have the gross enrolment ratio, enrolment moves from its start level as the
+    data move from theirs (in logit units, scaled by `ger_trend_scale`), so the start table and
+    the driver series need not agree in level; afterwards last year's logit grows by the
+    country's fitted trend (times the scale)."""
     data = observed(world, "tertiary_ger", year) * params.entry_per_ger
-    if "ger_logit_trend" in world.countries:
-        slope = np.nan_to_num(world.column("ger_logit_trend"))
-    else:
-        slope = np.zeros(world.n)
-    path = np.where(
-        np.isfinite(data),
-        logit(np.clip(data, 0.005, 0.9)),
-        logit(np.clip(current, 0.005, 0.9)) + slope * params.ger_trend_scale,
+    base = observed(world, "tertiary_ger", world.start_year) * params.entry_per_ger
+    slope = (
+        np.nan_to_num(world.column("ger_logit_trend"))
+        if "ger_logit_trend" in world.countries
+        else 0.0
     )
-    # observed years: apply the scale to the departure from the start level
-    scaled = logit(start) + params.ger_trend_scale * (path - logit(start))
-    return np.clip(expit(np.where(np.isfinite(data), scaled, path)), 0.005, 0.9)
+    change = _logit(data) - _logit(np.where(np.isfinite(base), base, start))
+    followed = _logit(start) + params.ger_trend_scale * change
+    extrapolated = _logit(current) + slope * params.ger_trend_scale
+    return np.clip(expit(np.where(np.isfinite(data), followed, extrapolated)), 0.005, 0.9)
+
+
+def _logit(share: np.ndarray) -> np.ndarray:
+    return logit(np.clip(share, 0.005, 0.9))

@@ -122,7 +122,7 @@ EVENT_KINDS: dict[str, EventKind] = {
             "new social openness to migrants (0-1); low openness pushes migrants home or on",
             0.0,
             1.0,
-            "returns",
+            "return_rate",
             "world",
             -1,
         ),

@@ -43,7 +43,6 @@ from simulation.state import CountryState
 from simulation.world import World
 
 NATIVES_FLOOR = 0.05  # natives keep at least this share of the table's skilled residents
-STUDENT_FIT_ROUNDS = 3
 # group kinds: what may be merged with what
 HOME, IAB, NON_IAB, STUDY_HOME, STUDY_ABROAD = range(5)
 

@@ -49,6 +49,7 @@ DM = "Docquier & Marfouk (2006)"
 IAB = "IAB brain-drain data (Bruecker, Capuano & Marfouk 2013)"
 UIS = "UNESCO Institute for Statistics glossary"
 BDR = "Beine, Docquier & Rapoport (2001, 2008)"
+BL = "Barro & Lee (2013)"
 METRICS: dict[str, MetricSpec] = {
     m.name: m
     for m in (
@@ -141,7 +142,7 @@ METRICS: dict[str, MetricSpec] = {
             "Tertiary-educated share of resident adults (any origin).",
             "skilled_residents",
             "adult_residents",
-            BDR,
+            BL,
         ),
         _ratio(
             "native_human_capital",

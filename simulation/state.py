@@ -44,6 +44,7 @@ class CountryState:
     ict_target_start: np.ndarray
     ict_base: np.ndarray  # internet use of the driver path, before ICT investments
     adaptation: np.ndarray
+    adaptation_start: np.ndarray
     social_openness: np.ndarray
     visa: dict[str, np.ndarray]  # "students", "skilled", "scientists" -> destination openness
     remittance_cost: np.ndarray
@@ -182,6 +183,7 @@ def initial_state(world: World, params: Params) -> CountryState:
         ict_target_start=np.zeros(n),
         ict_base=np.clip(col("ict"), 0.001, 0.999),
         adaptation=np.clip(col("adaptation"), 0.0, 1.0),
+        adaptation_start=np.clip(col("adaptation"), 0.0, 1.0),
         social_openness=np.full(n, params.social_openness_default),
         visa={group: visa.copy() for group in VISA_GROUPS},
         remittance_cost=np.clip(col("remittance_cost"), 0.0, 1.0),

@@ -241,10 +241,10 @@ def test_m2_terms(model):
 
 
 def test_m2_abroad_intercept_matches_the_outbound_ratio(model):
-    ratio = np.full(model.state.n, 0.1)
-    education.calibrate_study_abroad(model, ratio)
+    share = np.full(model.state.n, 0.1)
+    education.calibrate_study_abroad(model, share)
     places = education.study_places(model, doctorate=False)
-    assert (1 - np.diag(places)) == pytest.approx(ratio / 1.1)
+    assert (1 - np.diag(places)) == pytest.approx(share)
 
 
 # --- M5: recognition ---------------------------------------------------------------------------

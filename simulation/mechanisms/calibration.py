@@ -54,7 +54,7 @@ def expected_shock(model: MigrationModel) -> np.ndarray:
     if not p.m7_shocks:
         return np.zeros(s.n)
     severity = (s.hazard_p * s.hazard_sev).sum(axis=1)  # Exponential(1) sizes: mean 1
-    damage = p.shock_intensity_scale * severity * (1 - p.adaptation_effect * s.adaptation)
+    damage = p.shock_intensity_scale * severity  # at start adaptation is the data's own
     return np.minimum(1.0, damage / max(p.shock_recovery, 1e-3))
 
 
@@ -302,9 +302,12 @@ def project(flows: StartFlows, intercept: np.ndarray, years: int, recent_years: 
         adults = flows.adults * (1 + flows.growth) ** t
         h = np.maximum(home.sum(axis=-1) + flows.immigrants, 1e-9) / adults
         scarcity = np.log(h / h_start)
-        shift = flows.network * (size - size_start) + flows.wage_response * scarcity
+        # a lower premium at home (M8) makes staying home, and going home, less attractive; a
+        # bigger diaspora (M6) makes leaving cheaper (going home has no network term)
+        wage = flows.wage_response * scarcity
+        shift = flows.network * (size - size_start) + wage
         leaving = home * flows.consider_home * leaving_chance(flows, batch + shift)[..., None]
-        back = abroad * consider * expit(chance_logit - shift)[..., None]
+        back = abroad * consider * expit(chance_logit - wage)[..., None]
         home += back.sum(axis=0) - leaving
         abroad -= back
         abroad[2] += leaving
@@ -317,7 +320,7 @@ def project(flows: StartFlows, intercept: np.ndarray, years: int, recent_years: 
             stock[..., 1:] += ageing[..., :-1]
         study = expit(enrol_logit + flows.enrolment_response * scarcity) / flows.enrolment
         cohort = (1 + flows.growth) ** t * study
-        staying = graduates_staying(flows, batch + shift)
+        staying = graduates_staying(flows, batch + wage)
         home[..., 0] += (flows.graduates_at_home + abroad_total - staying) * cohort
         # years abroad count from leaving home, study included: graduates who stay are
         # past their first years abroad (docs/ODD.md, M4)
@@ -340,7 +343,7 @@ def calibrate_corridors(model: MigrationModel) -> None:
     c.corridor_constant[:] = 0.0
     idx = np.arange(n)
     gravity = logit_probabilities(move_utility(model, idx, idx, idx, np.zeros(n, bool), np.ones(n)))
-    stock = c.skilled_diaspora * (1 - np.eye(n))
+    stock = model.start_totals["skilled_emigrants"] * (1 - np.eye(n))  # expected, not sampled
     total = stock.sum(axis=1, keepdims=True)
     observed = np.divide(stock, total, out=gravity.copy(), where=total > 0)
     target = p.corridor_persistence * observed + (1 - p.corridor_persistence) * gravity
@@ -391,8 +394,10 @@ def calibrate_start(model: MigrationModel) -> None:
     """All start intercepts, in dependency order."""
     from simulation.mechanisms.education import calibrate_study_abroad
 
-    p, s, w = model.params, model.state, model.world
-    calibrate_study_abroad(model, np.nan_to_num(w.column("outbound_ratio")))
+    p, s = model.params, model.state
+    start = model.start_totals
+    students = np.maximum(start["students"], 1e-300)
+    calibrate_study_abroad(model, start["students_abroad"].sum(axis=1) / students)
     calibrate_corridors(model)
     flows = calibrate_leaving(model)
     leavers = (flows.home * flows.consider_home).sum(axis=1) * leaving_chance(

@@ -169,14 +169,15 @@ def calibrate_study_destinations(model: MigrationModel) -> np.ndarray:
     return abroad_choice(model)
 
 
-def calibrate_study_abroad(model: MigrationModel, outbound_ratio: np.ndarray) -> None:
-    """Each origin's abroad intercept: new students' abroad share is the UIS outbound ratio."""
+def calibrate_study_abroad(model: MigrationModel, abroad_share: np.ndarray) -> None:
+    """Each origin's abroad intercept: new students go abroad in the share of the start's
+    students who study abroad (whose number is the UIS outbound ratio times enrolment)."""
     s = model.state
     s.study_abroad_constant[:] = 0.0
     u = study_utility(model, doctorate=False)
     home = np.diag(u).copy()
     np.fill_diagonal(u, -np.inf)
-    share = np.clip(outbound_ratio / (1 + outbound_ratio), 1e-4, 0.95)
+    share = np.clip(abroad_share, 1e-4, 0.95)
     s.study_abroad_constant[:] = logit(share) + home - inclusive_value(u)
 
 

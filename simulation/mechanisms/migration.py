@@ -262,13 +262,12 @@ def migration_step(model: MigrationModel, post_study_rows: np.ndarray) -> None:
     staying = pick == STAY
     pieces = _pieces_to_small_destinations(model, choice, small, staying, rng)
     relocate(model, rows, new_loc, post_study)
-    graduates_abroad = rows[post_study & (new_loc != pop.origin[rows])]
-    count_new_emigrants(model, graduates_abroad)
-    if pieces is not None:
+    if pieces is not None:  # split off first: a graduate's staying weight is what remains
         parents, destination, weight = pieces
         children = pop.split_off(parents, weight)
         relocate(model, children, destination, post[parents])
         count_new_emigrants(model, children[post[parents] & (destination != pop.origin[children])])
+    count_new_emigrants(model, rows[post_study & (new_loc != pop.origin[rows])])
 
 
 def _pieces_to_small_destinations(
@@ -332,7 +331,7 @@ def relocate(
     was_displaced = pop.displaced[rows] | displaced
     leaving = (old == o) & (new_loc != o)
     returning = (old != o) & (new_loc == o)
-    onward = (old != o) & (new_loc != o)
+    onward = (old != o) & (new_loc != o) & ~post_study  # graduates are new emigrants
     if displaced:
         flows.env_emigrations += tally(o[leaving], weight[leaving], n)
     else:

@@ -50,7 +50,11 @@ def shock_step(model: MigrationModel) -> None:
     natural = (hit * s.hazard_sev * sizes).sum(axis=1)
     severity = np.minimum(natural + s.scheduled_severity, p.severity_cap)
     s.scheduled_severity[:] = 0.0
-    unprotected = 1 - p.adaptation_effect * s.adaptation
+    # the data's severities already reflect each country's adaptation at start: more (or less)
+    # adaptation since then scales damage and displacement
+    unprotected = (1 - p.adaptation_effect * s.adaptation) / (
+        1 - p.adaptation_effect * s.adaptation_start
+    )
     s.shock = np.minimum(
         1.0, s.shock * (1 - p.shock_recovery) + p.shock_intensity_scale * severity * unprotected
     )
