@@ -1,8 +1,9 @@
 """Every event kind moves its documented outcome in its documented direction (EVENT_KINDS).
 
 Each kind is applied in 2001 on the teaching world, with its lever raised above the status
-quo (or lowered, for the kinds in LOWERED, with the sign reversed), and compared with the same world and seeds without the event (common random numbers), so
-a difference comes from the event. `EVENT_KINDS[kind]` documents the outcome (a metric), whose
+quo (or lowered, for the kinds in LOWERED, with the sign reversed), and compared with the same
+world and seeds without the event (common random numbers), so a difference comes from the
+event. `EVENT_KINDS[kind]` documents the outcome (a metric), whose
 outcome it is (the event's countries, its partners or the world) and the direction.
 """
 
