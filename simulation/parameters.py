@@ -743,6 +743,17 @@ class Params:
         "is internal and temporary, cross-border moves are a small minority",
         "Share of the disaster-displaced who cross a border.",
     )
+    population_per_adult: float = number(
+        2.0,
+        1.3,
+        3.0,
+        "persons per adult",
+        "M7",
+        "assumption; UN DESA World Population Prospects: people 25 and over were about half of "
+        "the world's population in 2000",
+        "Converts recorded disaster displacements (people of all ages) into a share of "
+        "residents, in years where IDMC recorded them (they replace the drawn hazards).",
+    )
     displaced_return_rate: float = number(
         0.5,
         0.05,

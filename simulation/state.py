@@ -48,6 +48,7 @@ class CountryState:
     social_openness: np.ndarray
     visa: dict[str, np.ndarray]  # "students", "skilled", "scientists" -> destination openness
     remittance_cost: np.ndarray
+    remittance_policy: np.ndarray  # a policy event has set the cost (the data no longer apply)
     engagement: np.ndarray  # engagement of each origin's diaspora
     return_incentive: np.ndarray
     seats_multiplier: np.ndarray
@@ -187,6 +188,7 @@ def initial_state(world: World, params: Params) -> CountryState:
         social_openness=np.full(n, params.social_openness_default),
         visa={group: visa.copy() for group in VISA_GROUPS},
         remittance_cost=np.clip(col("remittance_cost"), 0.0, 1.0),
+        remittance_policy=np.zeros(n, dtype=bool),
         engagement=np.full(n, params.diaspora_engagement_default),
         return_incentive=np.zeros(n),
         seats_multiplier=np.ones(n),

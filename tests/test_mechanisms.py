@@ -251,3 +251,29 @@ def test_no_ageing_without_demography(world):
         if u in ages
     )
     assert model.retired.sum() == 0
+
+
+def test_recorded_disasters_and_remittance_costs_are_drivers(world):
+    """Where IDMC recorded a year's disaster displacement, the record replaces the drawn
+    hazards; where the World Bank recorded a remittance cost, it applies unless a policy event
+    set the cost."""
+    params = Params(agents_per_country=40, adaptation_effect=0.0)
+    frame = simulate(world, params, 12, 5)
+    year = 2010
+    row = frame[frame.year == year].set_index("country")
+    recorded = world.drivers.at("disaster_displaced", year)
+    adults = world.column("pop_adult")
+    expected = np.minimum(recorded / (adults * params.population_per_adult), params.severity_cap)
+    residents = frame[frame.year == year - 1].set_index("country")["adult_residents"]
+    share = row["env_displaced"] / residents.reindex(row.index)
+    assert np.allclose(share.to_numpy(), expected, rtol=0.05, atol=1e-6)
+    model = MigrationModel(world, Params(agents_per_country=20), years=12)
+    policy = PolicyEvent("remittance_cost", 2005, ("IND",), value=0.01)
+    fixed = MigrationModel(world, Params(agents_per_country=20), years=12, events=[policy])
+    for m in (model, fixed):
+        while m.running:
+            m.step()
+    cost = world.drivers.at("remittance_cost", 2012)
+    india = world.codes.index("IND")
+    assert np.isfinite(cost[india]) and model.state.remittance_cost[india] == cost[india]
+    assert fixed.state.remittance_cost[india] == pytest.approx(0.01)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.drivers import next_enrolment, next_gdppc, next_ict
+from simulation.drivers import next_enrolment, next_gdppc, next_ict, observed
 
 if TYPE_CHECKING:
     from simulation.model import MigrationModel
@@ -30,6 +30,10 @@ def update_economy(model: MigrationModel) -> None:
         s.gdppc = next_gdppc(w, p, s.gdppc, year)
         s.ict_base = next_ict(w, p, s.ict_base, year)
         s.enrolment_trend = next_enrolment(w, p, s.enrolment_start, s.enrolment_trend, year)
+        cost = observed(w, "remittance_cost", year)  # where recorded, unless a policy set it
+        s.remittance_cost = np.where(
+            np.isfinite(cost) & ~s.remittance_policy, cost, s.remittance_cost
+        )
     s.ict = np.maximum(s.ict_base, planned_ict(model))
     set_wages(model)
 

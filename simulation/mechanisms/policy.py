@@ -63,5 +63,6 @@ def apply_event(model: MigrationModel, e: PolicyEvent) -> None:
             s.scheduled_severity[idx] += e.value
         case "remittance_cost":
             s.remittance_cost[idx] = e.value
+            s.remittance_policy[idx] = True
         case _:
             raise ValueError(f"unknown event kind {e.kind!r}")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.choice import stochastic_round
+from simulation.drivers import observed
 from simulation.mechanisms.migration import relocate, weight_caps
 from simulation.pieces import pick_by_weight, within_weight
 from simulation.population import WORKER, tally
@@ -48,6 +49,10 @@ def shock_step(model: MigrationModel) -> None:
     s.hazard_factor *= 1 + s.climate_trend
     hit = draws < np.clip(s.hazard_p * s.hazard_factor[:, None], 0.0, 1.0)
     natural = (hit * s.hazard_sev * sizes).sum(axis=1)
+    # where IDMC recorded the year's disaster displacement, the record replaces the draw
+    recorded = observed(model.world, "disaster_displaced", model.year)
+    population = s.adults_start * p.population_per_adult
+    natural = np.where(np.isfinite(recorded), recorded / population, natural)
     severity = np.minimum(natural + s.scheduled_severity, p.severity_cap)
     s.scheduled_severity[:] = 0.0
     # the data's severities already reflect each country's adaptation at start: more (or less)
