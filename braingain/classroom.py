@@ -26,7 +26,6 @@ import pandas as pd
 from simulation import (
     EVENT_KINDS,
     HAZARDS,
-    METRICS,
     REGIONS,
     PolicyEvent,
     UnknownPlaceError,
@@ -34,7 +33,7 @@ from simulation import (
     load_world,
 )
 from simulation.mechanisms.policy import apply_event
-from simulation.metrics import counterfactual, metrics_frame, safe_ratio
+from simulation.metrics import combine, counterfactual, metrics_frame, safe_ratio
 from simulation.model import MigrationModel
 from simulation.parameters import Params
 
@@ -484,15 +483,14 @@ CHARTS: dict[str, tuple[str, str]] = {
 
 def _area_value(record: dict[str, np.ndarray], name: str, mask: np.ndarray) -> float:
     """A metric over the masked countries, aggregated as simulation.METRICS says."""
-    spec = METRICS[name]
-    if spec.aggregate == "sum":
-        return float(np.sum(record[name][mask]))
-    if spec.aggregate == "ratio":
-        num = np.sum(record[spec.numerator][mask])
-        den = np.sum(record[spec.denominator][mask])
-        return float(safe_ratio(num, den))
-    weight = record[spec.weight][mask]
-    return float(safe_ratio(np.sum(record[name][mask] * weight), np.sum(weight)))
+
+    def total(column: str) -> float:
+        return np.sum(record[column][mask])
+
+    def weighted_total(column: str, weight: str) -> float:
+        return np.sum(record[column][mask] * record[weight][mask])
+
+    return float(combine(name, total, weighted_total))
 
 
 def _series(model: ClassroomModel, key: str, mask: np.ndarray) -> np.ndarray:
@@ -500,7 +498,7 @@ def _series(model: ClassroomModel, key: str, mask: np.ndarray) -> np.ndarray:
     if key == NET_BRAIN_GAIN:
         return 100 * np.array(
             [
-                _area_value(r, HUMAN_CAPITAL, mask) - _area_value(t, HUMAN_CAPITAL, mask)
+                _area_value({**r, **counterfactual(r, t)}, NET_BRAIN_GAIN, mask)
                 for r, t in zip(records, twin, strict=True)
             ]
         )

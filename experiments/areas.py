@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 
 from experiments.outputs import WORLD_CODE
 from experiments.scenario import Scenario, cached_world
-from simulation.metrics import METRICS, aggregate_regions
+from simulation.metrics import METRICS, aggregate_regions, metric_parts
 from simulation.world import REGIONS
 
 AREA_NAMES = {**REGIONS, WORLD_CODE: "World"}
@@ -34,21 +34,13 @@ def metric_columns(frame: pd.DataFrame) -> list[str]:
 
 def aggregable(metrics: Sequence[str], columns: Sequence[str]) -> list[str]:
     """The metrics that can be aggregated to larger areas from these columns: counts, and
-    ratios and weighted means whose numerator, denominator or weight was kept too."""
+    ratios, differences and weighted means whose parts (`metric_parts`) were kept too."""
     present = set(columns)
-    out = []
-    for name in metrics:
-        spec = METRICS.get(name)
-        if spec is None:
-            continue
-        needs = {
-            "sum": (),
-            "ratio": (spec.numerator, spec.denominator),
-            "mean": (spec.weight,),
-        }[spec.aggregate]
-        if all(n in present for n in needs):
-            out.append(name)
-    return out
+    return [
+        name
+        for name in metrics
+        if name in METRICS and all(part in present for part in metric_parts(name))
+    ]
 
 
 def with_areas(

@@ -28,7 +28,10 @@ def fake_task(world: Any, params: Any, years: int, seed: Any, events: Any = ()) 
     for name in names:  # person counts in the tens of thousands, shares in [0, 1]
         if METRICS[name].unit.startswith("persons"):
             frame[name] *= 1e5
-    frame["net_brain_gain"] = frame["human_capital"] - frame["human_capital_no_migration"]
+    for name in names:  # differences of two shares are those two shares' difference
+        spec = METRICS[name]
+        if spec.aggregate == "difference":
+            frame[name] = frame[spec.numerator] - frame[spec.denominator]
     frame.insert(0, "country", codes * years)
     frame.insert(0, "year", np.repeat(np.arange(1, years + 1) + world.start_year, n))
     return frame

@@ -295,6 +295,25 @@ def metric_parts(name: str) -> list[str]:
     return [name]
 
 
+def combine(name: str, total, weighted_total):
+    """A metric over a group of countries from its parts' totals, as its spec says: sums add,
+    ratios divide summed parts, differences subtract their two ratios, means weight.
+
+    `total(column)` sums a column over the group; `weighted_total(column, weight)` sums
+    column x weight. Shared by the regional tables, the sensitivity outputs and the app.
+    """
+    spec = METRICS[name]
+    if spec.aggregate == "sum":
+        return total(name)
+    if spec.aggregate == "ratio":
+        return safe_ratio(total(spec.numerator), total(spec.denominator))
+    if spec.aggregate == "difference":
+        return combine(spec.numerator, total, weighted_total) - combine(
+            spec.denominator, total, weighted_total
+        )
+    return safe_ratio(weighted_total(name, spec.weight), total(spec.weight))
+
+
 def aggregate_regions(frame: pd.DataFrame, regions: pd.Series | dict[str, str]) -> pd.DataFrame:
     """Aggregate a per-country metrics frame to regions (column `country` holds region codes).
 
@@ -317,18 +336,14 @@ def aggregate_regions(frame: pd.DataFrame, regions: pd.Series | dict[str, str]) 
     grouped = weighted.groupby(keys, sort=True).sum(numeric_only=True, min_count=1)
     out = pd.DataFrame(index=grouped.index)
 
-    def value(m: str) -> np.ndarray:
-        spec = METRICS[m]
-        if spec.aggregate == "sum":
-            return grouped[m].to_numpy()
-        if spec.aggregate == "ratio":
-            return safe_ratio(grouped[spec.numerator], grouped[spec.denominator])
-        if spec.aggregate == "difference":
-            return value(spec.numerator) - value(spec.denominator)
-        return safe_ratio(grouped[f"__x_{m}"], grouped[spec.weight])
+    def total(column: str) -> np.ndarray:
+        return grouped[column].to_numpy()
+
+    def weighted_total(column: str, _weight: str) -> np.ndarray:
+        return grouped[f"__x_{column}"].to_numpy()
 
     for m in present:
-        out[m] = value(m)
+        out[m] = combine(m, total, weighted_total)
     out = out.reset_index()
     return out[[c for c in frame.columns if c in out.columns]]
 

@@ -34,6 +34,7 @@ WORLD = world()
 EVENTS = (
     PolicyEvent("shock", 2003, ("C01",), value=0.6, hazard="flood"),
     PolicyEvent("ethical_recruitment", 2002, ("C02", "C03"), value=0.8),
+    PolicyEvent("adaptation", 2002, ("C01",), value=0.9),  # adaptation_effect scales changes
 )
 
 

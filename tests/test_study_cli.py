@@ -116,7 +116,8 @@ def test_a_missing_group_column_is_one_clear_line(tmp_path, capsys):
     assert main(["sensitivity", str(file), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.strip().count("\n") == 0
-    assert "outputs[0].area: the group 'sids' needs a 0/1 column 'sids'" in err
+    assert "outputs[0].area: no country of world" in err
+    assert "is in group 'sids' (its countries table has no 'sids' column" in err
     assert "[groups]" in err
 
 

@@ -651,8 +651,9 @@ class _Checker:
             if not members:
                 self.problem(
                     key,
-                    f"no country of world '{world.name}' is in group {area!r}; "
-                    f"allowed: {OUTPUT_KEYS['area']}",
+                    f"no country of world '{world.name}' is in group {area!r} (its countries "
+                    f"table has no {area!r} column or no 1 in it); allowed: a world whose "
+                    "countries table flags the group, or the group's ISO3 codes under [groups]",
                 )
             return area, members
         choices = [WORLD_AREA, *REGIONS, *groups, *GROUP_COLUMNS]

@@ -18,13 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation import METRICS
-from simulation.metrics import safe_ratio
-
-try:  # the metrics only the paired run (with its no-migration twin) produces
-    from simulation.metrics import COUNTERFACTUAL_METRICS
-except ImportError:  # pragma: no cover - renamed in the model: assume today's names
-    COUNTERFACTUAL_METRICS = ("human_capital_no_migration", "net_brain_gain")
+from simulation.metrics import COUNTERFACTUAL_METRICS, combine
 
 ISHIGAMI_A, ISHIGAMI_B = 7.0, 0.1
 
@@ -109,12 +103,8 @@ def reduce(
             values = values * weight
         return np.bincount(slot, values, minlength=len(years))
 
-    spec = METRICS[output.metric]
-    if spec.aggregate == "sum":
-        yearly = total(output.metric)
-    elif spec.aggregate == "ratio":
-        yearly = safe_ratio(total(spec.numerator), total(spec.denominator))
-    else:
-        weight = frame[spec.weight].to_numpy(dtype=float)[rows]
-        yearly = safe_ratio(total(output.metric, weight), total(spec.weight))
+    def weighted_total(name: str, weight: str) -> np.ndarray:
+        return total(name, frame[weight].to_numpy(dtype=float)[rows])
+
+    yearly = combine(output.metric, total, weighted_total)
     return float(yearly.mean())
