@@ -50,16 +50,27 @@ def small_world():
     )
 
 
+def build(**params) -> MigrationModel:
+    """A model of the small world at its start year, built now (tests of what the start
+    calibration sets build their own, so they run whatever the calibration code is)."""
+    return MigrationModel(small_world(), Params(agents_per_country=60, **params), rng=3, years=5)
+
+
 _BUILT: dict[tuple, MigrationModel] = {}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _forget_built_models():
+    """Cached models live for this module's tests only (never across test sessions)."""
+    yield
+    _BUILT.clear()
+
+
 def fresh(**params) -> MigrationModel:
-    """A model of the small world at its start year (a private copy: tests may change it)."""
+    """A private copy of a cached start-year model (for tests of the yearly mechanisms)."""
     key = tuple(sorted(params.items()))
     if key not in _BUILT:
-        _BUILT[key] = MigrationModel(
-            small_world(), Params(agents_per_country=60, **params), rng=3, years=5
-        )
+        _BUILT[key] = build(**params)
     return copy.deepcopy(_BUILT[key])
 
 
@@ -184,6 +195,18 @@ def region_frame() -> pd.DataFrame:
     )
 
 
+def test_regions_come_out_sorted_whatever_the_order_of_countries():
+    frame = region_frame().iloc[::-1].reset_index(drop=True)
+    out = aggregate_regions(frame, {"A": "R1", "B": "R1", "C": "R2"})
+    assert out[["replication", "country"]].values.tolist() == [
+        [0, "R1"],
+        [0, "R2"],
+        [1, "R1"],
+        [1, "R2"],
+    ]
+    assert out["adult_residents"].tolist() == [400.0, 50.0, 400.0, 50.0]
+
+
 def test_regions_sum_counts_recompute_ratios_and_weight_means():
     frame = region_frame()
     out = aggregate_regions(frame, {"A": "R1", "B": "R1", "C": "R2"})
@@ -217,6 +240,9 @@ def test_counterfactual_keeps_this_runs_immigrants():
     assert out["human_capital_no_emigration"] == pytest.approx([55 / 210, 0.0])
     assert out["net_brain_gain"] == pytest.approx([0.25 - 55 / 210, 0.1])
     assert set(out) == set(COUNTERFACTUAL_METRICS)
+    whole = {k: [int(x) for x in v] for k, v in main.items()}  # counts given as integers
+    for name, column in counterfactual(whole, twin).items():
+        assert column.dtype == np.float64, name
 
 
 def test_metrics_frame_is_tidy_and_ordered():
@@ -232,6 +258,8 @@ def test_metrics_frame_is_tidy_and_ordered():
     assert frame["year"].dtype == np.int64 and frame["year"].tolist() == [2000, 2000, 2001, 2001]
     assert frame["country"].tolist() == ["A", "B", "A", "B"]
     assert frame["skilled_residents"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    single = metrics_frame(records[:1], ["A", "B"])
+    assert single["country"].tolist() == ["A", "B"] and len(single) == 2
 
 
 def test_world_value_aggregates_as_the_spec_says():
@@ -251,7 +279,7 @@ def test_world_value_aggregates_as_the_spec_says():
 
 
 def test_datacollector_reports_world_and_country_values():
-    model = fresh()
+    model = build()
     model.step()
     world = model.datacollector.get_model_vars_dataframe()
     assert world["year"].tolist() == [2000, 2001]
@@ -302,6 +330,10 @@ def test_bilateral_recognition_adds_both_ways_never_on_the_diagonal():
             expected[k, i] += 0.2
     np.fill_diagonal(expected, 0.0)
     assert b == pytest.approx(expected)
+    apply(model, "bilateral_recognition", ("C01",), value=0.1, partners=("C03",))
+    expected[1, 3] += 0.1
+    expected[3, 1] += 0.1
+    assert b == pytest.approx(expected)  # agreements add up
 
 
 @pytest.mark.parametrize(
@@ -721,6 +753,10 @@ def test_graduation_turns_final_year_students_into_workers():
     assert (pop.kind[others] == STUDENT).all() and (pop.study_left[others] == 1).all()
     weight = np.bincount(pop.origin[final], pop.weight[final], minlength=N)
     assert model.flows.graduates == pytest.approx(weight)
+    pop.column("study_left")[others] = 1  # a second call adds to the year's graduates
+    graduate(model)
+    more = np.bincount(pop.origin[others], pop.weight[others], minlength=N)
+    assert model.flows.graduates == pytest.approx(weight + more)
     assert (pop.uid == uids).all()
 
 
@@ -752,7 +788,7 @@ def test_foreign_graduates_go_home_without_emigration_or_post_study_stays():
         weight = np.bincount(model.pop.origin[rows], model.pop.weight[rows], minlength=N)
         model.flows.reset()
         deciding = send_graduates_home_or_keep(model, rows)
-        assert len(deciding) == 0
+        assert len(deciding) == 0 and deciding.dtype == np.int64
         assert (model.pop.location[rows] == model.pop.origin[rows]).all()
         assert model.flows.graduate_returns == pytest.approx(weight)
         assert model.flows.returns.sum() == 0 and model.flows.emigrations.sum() == 0
@@ -767,7 +803,8 @@ def test_foreign_graduates_stay_abroad_without_m4_and_decide_with_it():
     location = pop.location[rows].copy()
     model.flows.reset()
     flows_before = model.corridors.emigration_flows.copy()
-    assert len(send_graduates_home_or_keep(model, rows)) == 0
+    kept = send_graduates_home_or_keep(model, rows)
+    assert len(kept) == 0 and kept.dtype == np.int64  # row indices
     assert (pop.location[rows] == location).all()
     weight = np.bincount(pop.origin[rows], pop.weight[rows], minlength=N)
     assert model.flows.emigrations == pytest.approx(weight)
@@ -1168,6 +1205,11 @@ def test_within_weight_keeps_pieces_a_parent_can_give():
     weight = np.array([1.0, 1.0, 1.0, 1.0, 0.5, 0.5])
     available = np.array([2.0, 0.5, 1.0])
     assert _within_weight(parents, weight, available).tolist() == [1, 1, 0, 0, 1, 1]
+    # a parent whose pieces start second in order: its own pieces only count
+    available = np.zeros(8)
+    available[[5, 7]] = [1.0, 2.0]
+    parents = np.array([7, 5, 7])
+    assert _within_weight(parents, np.ones(3), available).tolist() == [1, 1, 1]
 
 
 def test_relocate_counts_each_kind_of_move_and_resets_the_movers():
@@ -1404,6 +1446,19 @@ def test_prospect_in_use():
     assert education.prospect_in_use(fixed) == pytest.approx(0.4 * better)
 
 
+def test_true_prospect_is_zero_without_graduates_and_clipped():
+    from simulation.mechanisms.education import true_prospect
+
+    assert true_prospect(np.array([0.25, -5.0, 3.0]), np.array([0.5, 10.0, 1.0])) == (
+        pytest.approx([0.5, 0.0, 1.0])
+    )
+    for _ in range(3):  # no graduates: exactly 0, whatever memory the result was made in
+        junk = np.full(4096, 0.7)
+        del junk
+        out = true_prospect(np.full(4096, 3.0), np.zeros(4096))
+        assert (out == 0.0).all()
+
+
 def test_perception_moves_a_memory_share_toward_the_target():
     from simulation.mechanisms import education
 
@@ -1445,7 +1500,7 @@ def test_enrolment_probability_by_hand():
 def test_calibrated_enrolment_matches_the_data_at_start():
     from simulation.mechanisms import education
 
-    model = fresh()
+    model = build()
     assert education.enrolment_probability(model) == pytest.approx(model.state.enrolment_start)
 
 
@@ -1965,7 +2020,7 @@ def test_emigration_rate_of_stocks():
 def test_leaving_calibration_holds_the_start_rate_after_the_horizon():
     from simulation.mechanisms import calibration
 
-    model = fresh()
+    model = build()
     flows = start_flows_at_zero(model)
     start = calibration.emigration_rate(flows, flows.home, flows.recent, flows.settled)
     constant = model.state.emigration_constant
@@ -1983,7 +2038,7 @@ def test_leaving_calibration_holds_the_start_rate_after_the_horizon():
 def test_leaving_calibration_stops_at_the_range_where_no_intercept_holds_the_rate():
     from simulation.mechanisms import calibration
 
-    model = fresh(calibration_horizon=10)  # returns outrun any leaving in a few countries
+    model = build(calibration_horizon=10)  # returns outrun any leaving in a few countries
     flows = start_flows_at_zero(model)
     start = calibration.emigration_rate(flows, flows.home, flows.recent, flows.settled)
     constant = model.state.emigration_constant
@@ -2001,7 +2056,7 @@ def test_leaving_calibration_stops_at_the_range_where_no_intercept_holds_the_rat
 def test_corridor_constants_mix_the_diaspora_and_the_utilities():
     from simulation.mechanisms.migration import move_utility
 
-    model = fresh(corridor_persistence=0.6)
+    model = build(corridor_persistence=0.6)
     c = model.corridors
     idx = np.arange(N)
     u = move_utility(model, idx, idx, idx, np.zeros(N, bool), np.ones(N))
@@ -2016,7 +2071,7 @@ def test_corridor_constants_mix_the_diaspora_and_the_utilities():
 def test_start_calibration_sets_the_first_years_perception_and_enrolment():
     from simulation.mechanisms import calibration, education
 
-    model = fresh()
+    model = build()
     s, f = model.state, model.flows
     flows = start_flows_at_zero(model)
     leavers = (flows.home * flows.consider_home).sum(axis=1) * calibration.leaving_chance(
@@ -2028,5 +2083,97 @@ def test_start_calibration_sets_the_first_years_perception_and_enrolment():
     truth = np.clip((leavers + staying) / flows.graduates, 0, 1)
     assert s.perceived_prospect == pytest.approx(education.perception_target(model, truth))
     assert model.last_flows.emigrations.sum() == 0  # read by the first step's perception
-    blind = fresh(m1_incentive=False)
+    blind = build(m1_incentive=False)
     assert education.enrolment_probability(blind) == pytest.approx(blind.state.enrolment_start)
+
+
+def test_pieces_to_small_destinations_come_from_stayers_of_the_class():
+    from simulation.mechanisms.migration import (
+        Choice,
+        _pieces_to_small_destinations,
+        weight_caps,
+    )
+
+    model = fresh(agent_weight_cap=0.001)
+    pop = model.pop
+    cap = weight_caps(model)
+    rows = np.flatnonzero((pop.kind == WORKER) & (pop.location == pop.origin))
+    rows = rows[np.isin(pop.origin[rows], [1, 2, 4])]
+    klass = np.searchsorted([1, 2, 4], pop.origin[rows])  # classes 0, 1, 2
+    staying = (np.arange(len(rows)) % 3 != 0) & (klass != 2)  # class 2 has no stayers
+    elsewhere = np.full(len(rows), 0.5)
+    mass = np.bincount(klass, pop.weight[rows] * elsewhere)
+    small = np.zeros((3, N), bool)
+    small[:, [0, 3]] = True
+    pieces = np.array([[2, 0, 0, 3, 0], [1, 0, 0, 2, 0], [2, 0, 0, 1, 0]])
+    destinations = pieces * cap[None, :] / mass[:, None]
+    destinations[:, 1] = 1 - destinations.sum(axis=1)  # a big destination takes the rest
+    assert (destinations >= 0).all()
+    choice = Choice(
+        rows=rows,
+        stay=np.full(len(rows), 0.3),
+        home=np.full(len(rows), 0.2),
+        elsewhere=elsewhere,
+        agent_class=klass,
+        destinations=destinations,
+        class_weight=np.bincount(klass, pop.weight[rows]) / np.bincount(klass),
+    )
+    out = _pieces_to_small_destinations(model, choice, small, staying, np.random.default_rng(1))
+    assert out is not None
+    parents, where, weight = out
+    cls = klass[np.searchsorted(rows, parents)]
+    got = np.zeros((3, N), int)
+    np.add.at(got, (cls, where), 1)
+    expected = pieces.copy()
+    expected[2] = 0  # nobody of class 2 stays: no parent for its pieces
+    assert got.tolist() == expected.tolist()
+    assert staying[np.searchsorted(rows, parents)].all()
+    assert weight == pytest.approx(np.minimum(cap[where], pop.weight[parents]))
+    assert len(set(parents[cls == 0])) > 1  # each piece draws its own parent
+    used = np.bincount(parents, weight, minlength=pop.n)
+    assert (used <= pop.weight * (1 + 1e-12)).all()
+
+
+def test_pieces_are_rounded_cell_by_cell_and_split_off_their_own_class():
+    """Each (class, destination) cell's count is rounded with its own draw, and its pieces
+    are split off agents of that class."""
+    from simulation.mechanisms.migration import (
+        Choice,
+        _pieces_to_small_destinations,
+        weight_caps,
+    )
+
+    model = fresh(agent_weight_cap=0.001)
+    pop = model.pop
+    cap = weight_caps(model)
+    rows = np.flatnonzero((pop.kind == WORKER) & (pop.weight > 2 * cap[[0, 3, 4]].max()))[:60]
+    assert len(rows) == 60
+    klass = np.arange(len(rows))  # one agent per class
+    target = np.array([0, 3, 4])[klass % 3]  # each class sends to one small destination
+    elsewhere = np.full(len(rows), 0.5)
+    small = np.zeros((len(rows), N), bool)
+    small[klass, target] = True
+    destinations = np.zeros((len(rows), N))
+    destinations[klass, target] = 0.5 * cap[target] / (pop.weight[rows] * 0.5)  # half a piece
+    destinations[:, 1] = 1 - destinations.sum(axis=1)
+    assert (destinations >= 0).all()
+    choice = Choice(
+        rows, elsewhere, elsewhere * 0, elsewhere, klass, destinations, pop.weight[rows]
+    )
+    staying = np.ones(len(rows), bool)
+    out = _pieces_to_small_destinations(model, choice, small, staying, np.random.default_rng(2))
+    assert out is not None
+    parents, where, _ = out
+    assert 15 <= len(parents) <= 45
+    assert (target[np.searchsorted(rows, parents)] == where).all()
+    last = len(rows) - 1  # the last class in order, too: one sure piece
+    destinations[last, target[last]] = cap[target[last]] / (0.5 * pop.weight[rows[last]])
+    destinations[last, 1] = 1 - destinations[last, target[last]]
+    choice = Choice(
+        rows, elsewhere, elsewhere * 0, elsewhere, klass, destinations, pop.weight[rows]
+    )
+    parents, where, _ = _pieces_to_small_destinations(
+        model, choice, small, staying, np.random.default_rng(3)
+    )
+    assert rows[last] in parents
+    assert (target[np.searchsorted(rows, parents)] == where).all()
