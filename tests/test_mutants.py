@@ -1242,6 +1242,8 @@ def test_relocate_counts_each_kind_of_move_and_resets_the_movers():
     post = np.array([0, 0, 0, 1, 0, 0, 0], bool)  # the first return is a graduate's
     w = pop.weight[rows].copy()
     flows.reset()
+    flows.onward_moves[:] = 1.0  # the year's and the run's flows add up
+    model.corridors.emigration_flows[:] = 2.0
     pairs = model.corridors.emigration_flows.copy()
     relocate(model, rows, new, post)
     assert pop.location[rows].tolist() == new.tolist()
@@ -1249,7 +1251,7 @@ def test_relocate_counts_each_kind_of_move_and_resets_the_movers():
     assert flows.graduate_returns[1] == pytest.approx(w[3])
     assert flows.returns[1] == pytest.approx(w[4])
     assert flows.env_returns[1] == pytest.approx(w[5])
-    assert flows.onward_moves[1] == pytest.approx(w[6])
+    assert flows.onward_moves[1] == pytest.approx(w[6] + 1.0)
     assert flows.env_emigrations.sum() == 0
     expected_pairs = pairs.copy()
     expected_pairs[1, 0] += w[0]
@@ -1276,6 +1278,9 @@ def test_displaced_moves_are_counted_apart():
     assert flows.env_emigrations[1] == pytest.approx(w[0]) and flows.emigrations.sum() == 0
     assert model.corridors.emigration_flows == pytest.approx(pairs)
     assert pop.displaced[home].tolist() == [True, False]
+    model.corridors.recognition[:] = 1.0  # recognised everywhere: so are the movers
+    relocate(model, home, np.array([2, 0]), np.zeros(2, bool))
+    assert pop.recognised[home].all()
 
 
 def test_count_new_emigrants():
@@ -2446,3 +2451,98 @@ def test_lottery_winners_of_an_origin_spread_over_its_destinations():
     assert len(rows) >= 10
     emigration_lottery(model, rows)
     assert len(set(pop.location[rows].tolist())) >= 2
+
+
+def test_country_metrics_by_hand():
+    from simulation.metrics import country_metrics
+
+    model = fresh()
+    model.step()
+    s, c, pop = model.state, model.corridors, model.pop
+    rng = np.random.default_rng(8)
+    c.displaced[:] = rng.uniform(0, 1000, (N, N))
+    s.unskilled_immigrants[:] = s.unskilled * 0.1
+    s.unskilled[3] = s.unskilled_immigrants[3]  # no unskilled natives left: floored at 0
+    pop.column("recognised")[:] = rng.random(pop.n) < 0.7
+    pop.column("displaced")[:] = rng.random(pop.n) < 0.1
+    pop.column("weight")[abroad_workers(model)[0]] *= 2  # changed since last year's record
+    m = country_metrics(model)
+
+    def by(index, mask):
+        return np.bincount(index[mask], pop.weight[mask], minlength=N)
+
+    workers, students = pop.kind == WORKER, pop.kind == STUDENT
+    abroad = pop.location != pop.origin
+    residents = by(pop.location, workers)
+    natives = by(pop.location, workers & ~abroad)
+    emigrants = by(pop.origin, workers & abroad)
+    iab = c.iab_destination[pop.location]
+    unskilled_natives = np.maximum(s.unskilled - s.unskilled_immigrants - c.displaced.sum(0), 0)
+    assert unskilled_natives[3] == 0 and (unskilled_natives > 0).any()
+    outbound = by(pop.origin, students & abroad)
+    expected = {
+        "year": np.full(N, 2001),
+        "adult_residents": residents + s.unskilled,
+        "skilled_residents": residents,
+        "skilled_natives": natives,
+        "adult_natives": natives + unskilled_natives,
+        "skilled_emigrants": emigrants,
+        "skilled_emigrants_iab20": by(pop.origin, workers & abroad & iab),
+        "unrecognised_emigrants": by(pop.origin, workers & abroad & ~pop.recognised),
+        "students_enrolled": by(pop.location, students),
+        "students_outbound": outbound,
+        "students_inbound": by(pop.location, students & abroad),
+        "displaced_abroad": c.displaced.sum(axis=1) + by(pop.origin, pop.displaced),
+        "knowledge_transfer": s.knowledge_transfer,
+        "remittances": s.remittances,
+        "active_corridors": (c.skilled_diaspora > 0).sum(axis=1),
+        "skilled_pool": emigrants + residents,
+        "skilled_pool_iab20": by(pop.origin, workers & abroad & iab) + residents,
+        "skilled_emigrants_before": model.records[-1]["skilled_emigrants"],
+        "diaspora_concentration": _herfindahl(c.skilled_diaspora),
+        "wage_skilled": s.wage_skilled,
+        "wage_unskilled": s.wage_unskilled,
+        "gdppc": s.gdppc * s.productivity,
+        "productivity": s.productivity,
+        "ict": s.ict,
+        "edu_quality": s.edu_quality,
+        "shock_intensity": s.shock,
+        "perceived_prospect": s.perceived_prospect,
+        "conservation_error": model.conservation_error(),
+        **model.flows.as_dict(),
+    }
+    matrix = np.zeros((N, N))
+    mask = students & abroad
+    np.add.at(matrix, (pop.origin[mask], pop.location[mask]), pop.weight[mask])
+    expected["mobility_dispersion"] = np.where(outbound > 0, 1 - _herfindahl(matrix), 0.0)
+    assert not np.allclose(expected["skilled_emigrants_before"], emigrants)
+    for name, value in expected.items():
+        assert m[name] == pytest.approx(value), name
+    for name, spec in METRICS.items():
+        if spec.aggregate == "ratio" and spec.numerator in m and spec.denominator in m:
+            assert m[name] == pytest.approx(safe_ratio(m[spec.numerator], m[spec.denominator]))
+    assert m["immigration_effect"] == pytest.approx(m["human_capital"] - m["native_human_capital"])
+    model.records.clear()  # the first record: last year's emigrants are this year's
+    assert country_metrics(model)["skilled_emigrants_before"] == pytest.approx(emigrants)
+
+
+def test_records_keep_their_values_while_the_run_goes_on():
+    model = fresh(knowledge_productivity=20.0, max_productivity_gain=0.05)
+    for _ in range(3):
+        model.step()
+    saved = [{k: np.array(v, copy=True) for k, v in r.items()} for r in model.records]
+    policy.apply_event(model, PolicyEvent("education_quality", 2004, ("all",), value=0.2))
+    model.state.perceived_prospect += 0.1
+    model.state.knowledge_transfer[:] += 1.0
+    model.state.remittances[:] += 1.0
+    model.state.shock[:] += 0.1
+    model.state.ict[:] *= 0.5
+    model.state.wage_skilled[:] *= 2
+    model.state.wage_unskilled[:] *= 2
+    model.state.productivity[:] *= 1.5
+    model.flows.emigrations[:] += 1.0
+    for _ in range(2):
+        model.step()
+    for before, after in zip(saved, model.records, strict=False):
+        for name, value in before.items():
+            np.testing.assert_array_equal(after[name], value, err_msg=name)
