@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # downloads a browser of its own). Installed once, when missing.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench bench-runner bench-sensitivity bench-app classroom-screenshots clean
+.PHONY: run test lint bench bench-runner bench-sensitivity bench-app classroom-screenshots mutation clean
 
 # Find a Python >= 3.12: python3.13/python3.12 on PATH, then pyenv's versions, then python3.
 find-python = $(shell for p in python3.14 python3.13 python3.12 \
@@ -54,6 +54,16 @@ bench-runner: $(STAMP)
 bench-app: $(STAMP)
 	$(PY) benchmarks/bench_app.py
 
+# Mutation testing, run by hand (not part of `make test` or CI; hours on two cores): mutmut
+# mutates the mechanisms, the metrics and the logit helpers ([tool.mutmut] in pyproject.toml),
+# runs the unit-level tests against each mutant and prints the score per file. Survivors and
+# why they are equivalent or harmless: tests/mutation_survivors.md.
+MUTATION_JOBS ?= 2
+mutation: $(STAMP)
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS)
+	$(VENV)/bin/mutmut results --all true | $(PY) tests/mutation_score.py
+
 classroom-screenshots: $(STAMP) $(CHROMIUM)
 	$(PY) docs/make_classroom_screenshots.py
 
@@ -61,4 +71,4 @@ bench-sensitivity: $(STAMP)
 	$(PY) benchmarks/bench_sensitivity.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache mutants
