@@ -29,7 +29,7 @@ from simulation.mechanisms import demography, economy, policy
 from simulation.metrics import (
     COUNTERFACTUAL_METRICS,
     _herfindahl,
-    _parts,
+    metric_parts as _parts,
     aggregate_regions,
     counterfactual,
     metrics_frame,
