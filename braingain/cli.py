@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from braingain.calibrate_command import add_calibrate_command
+from braingain.hindcast_command import add_hindcast_command
 from experiments.errors import BatchFailedError, UserError
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -294,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_viz(commands)
     _add_report(commands)
     add_calibrate_command(commands, _positive_int)
+    add_hindcast_command(commands)
 
     from braingain.study_commands import add_commands
 
@@ -390,7 +392,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     selection = _selection(args, kept_years=True)
     check_years_in_runs(
         selection,
-        max(s.start_year + 1 for s in scenarios),
+        max(s.start_year for s in scenarios),
         min(s.last_year for s in scenarios),
         "--years",
     )
