@@ -142,6 +142,9 @@ def test_metric_table_is_consistent():
     for name, spec in METRICS.items():
         assert spec.name == name and spec.unit and spec.description and spec.source
         assert spec.aggregate in {"sum", "ratio", "difference", "mean"}
+        if spec.aggregate == "difference":  # of two ratios (docs/ODD.md, outcomes)
+            assert METRICS[spec.numerator].aggregate == "ratio"
+            assert METRICS[spec.denominator].aggregate == "ratio"
         if spec.aggregate in {"ratio", "difference"}:
             assert spec.numerator in METRICS and spec.denominator in METRICS
         else:
@@ -231,6 +234,30 @@ def test_regions_sum_counts_recompute_ratios_and_weight_means():
     assert out["emigrations"].iloc[0] == 3.0 and np.isnan(out["emigrations"].iloc[1])
     assert out["emigrations"].iloc[3] == 4.0
     assert out["net_brain_gain"].to_numpy() == pytest.approx([0.25 - 0.3, 0.0, 110 / 400 - 0.3, 0])
+
+
+def test_combine_reads_each_metrics_parts_and_the_means_weight():
+    """combine() is shared by regions, sensitivity outputs and the app: callers give it the
+    totals; a mean asks for its column weighted by the weight the table names."""
+    from simulation.metrics import combine
+
+    frame = region_frame()
+    asked = []
+
+    def total(column):
+        return frame[column].sum()
+
+    def weighted_total(column, weight):
+        asked.append((column, weight))
+        return (frame[column] * frame[weight]).sum()
+
+    assert combine("emigrations", total, weighted_total) == 10.0
+    assert combine("human_capital", total, weighted_total) == pytest.approx(220 / 900)
+    wage = (frame["wage_skilled"] * frame["adult_residents"]).sum() / 900
+    assert combine("wage_skilled", total, weighted_total) == pytest.approx(wage)
+    assert asked == [("wage_skilled", "adult_residents")]
+    gain = 220 / 900 - 250 / 900
+    assert combine("net_brain_gain", total, weighted_total) == pytest.approx(gain)
 
 
 def test_counterfactual_keeps_this_runs_immigrants():
@@ -469,6 +496,34 @@ def test_frozen_economy_keeps_gdp_and_ict():
     economy.update_economy(model)
     assert s.productivity == pytest.approx(np.ones(N))
     assert s.gdppc == pytest.approx(gdppc) and s.ict == pytest.approx(ict)
+
+
+def test_recorded_drivers_apply_and_a_remittance_policy_overrides_the_record():
+    """Observed drivers (GDP per head, internet use, remittance costs) replace the rules where
+    recorded; a remittance-cost policy event keeps its cost against later records."""
+    from simulation.world import DRIVER_NAMES, Drivers
+
+    world = small_world()
+    nothing = np.full((N, 2), np.nan)
+    record = {name: nothing.copy() for name in DRIVER_NAMES}
+    record["gdppc_ppp"][1] = [3000.0, 3100.0]
+    record["internet"][2] = [0.25, 0.4]
+    record["remittance_cost"][[1, 3]] = [[0.08, 0.07], [0.06, 0.05]]
+    drivers = Drivers(np.array([world.start_year + 1, world.start_year + 2]), **record)
+    model = build(dataclasses.replace(world, drivers=drivers))
+    s = model.state
+    cost = s.remittance_cost.copy()
+    gdppc = s.gdppc.copy()
+    model.year += 1
+    policy.apply_event(model, PolicyEvent("remittance_cost", model.year, ("C03",), value=0.02))
+    economy.update_economy(model)
+    assert s.gdppc[1] == 3000.0 and s.ict_base[2] == pytest.approx(0.25)
+    assert s.gdppc[0] != gdppc[0]  # elsewhere the rule
+    assert s.remittance_cost == pytest.approx([cost[0], 0.08, cost[2], 0.02, cost[4]])
+    model.year += 1
+    economy.update_economy(model)
+    assert s.remittance_cost[[1, 3]] == pytest.approx([0.07, 0.02])
+    assert s.ict[2] == pytest.approx(0.4)
 
 
 def test_planned_ict_is_a_line_to_the_target():
@@ -951,6 +1006,45 @@ def test_shock_step_by_hand():
     assert (s.scheduled_severity == 0).all()
 
 
+def test_recorded_displacement_replaces_the_drawn_hazards():
+    """Where IDMC recorded a year's disaster displacement, its share of the population is the
+    year's natural severity; elsewhere the hazards are drawn."""
+    from simulation.mechanisms.shocks import shock_step
+    from simulation.world import DRIVER_NAMES, Drivers
+
+    world = small_world()
+    nothing = np.full((N, 1), np.nan)
+    record = {name: nothing.copy() for name in DRIVER_NAMES}
+    record["disaster_displaced"] = np.array([[np.nan], [3000.0], [0.0], [np.nan], [np.nan]])
+    drivers = Drivers(np.array([world.start_year + 1]), **record)
+    model = build(
+        dataclasses.replace(world, drivers=drivers),
+        shock_intensity_scale=10.0,
+        severity_cap=0.5,
+        shock_recovery=0.3,
+        cross_border_share=0.0,
+    )
+    s, p = model.state, model.params
+    s.hazard_p[:] = 0.5
+    s.hazard_sev[:] = 0.01
+    s.shock[:] = 0.0
+    model.year += 1
+    draws, sizes = shock_draws(model)
+    hit = draws < np.clip(
+        s.hazard_p * s.hazard_factor[:, None] * (1 + s.climate_trend)[:, None], 0, 1
+    )
+    drawn = (hit * s.hazard_sev * sizes).sum(axis=1)
+    assert drawn[[1, 2]].min() > 0  # the record replaces draws that would have hit
+    population = s.adults_start * p.population_per_adult
+    severity = drawn.copy()
+    severity[1], severity[2] = 3000.0 / population[1], 0.0
+    people = s.unskilled + model.skilled_residents()
+    model.flows.reset()
+    shock_step(model)
+    assert s.shock == pytest.approx(np.minimum(1.0, 10.0 * severity))
+    assert model.flows.env_displaced == pytest.approx(severity * people)
+
+
 def test_no_shocks_without_m7():
     from simulation.mechanisms.shocks import shock_step
 
@@ -1223,6 +1317,32 @@ def test_weight_caps_and_emigration_destinations():
     assert not np.allclose(emigration_destinations(model, True), emigration_destinations(model))
 
 
+def test_pick_by_weight_chooses_members_of_each_group_by_weight():
+    from simulation.pieces import pick_by_weight
+
+    rng = np.random.default_rng(11)
+    group = rng.integers(0, 6, 40)
+    group[group == 4] = 3  # group 4 has no members
+    weight = rng.uniform(0, 2, 40) * (rng.random(40) > 0.2)  # some weigh nothing
+    weight[group == 5] = 0.0  # group 5 has members but no weight
+    wanted = np.array([0, 3, 1, 5, 2, 0, 3, 1, 2, 0])
+    uniforms = rng.random(len(wanted))
+    uniforms[:2] = [0.0, 0.999999]
+    wanted[-1] = 6  # beyond every member's group: no weight
+    member, has = pick_by_weight(group, weight, wanted, uniforms)
+    for k, (g, u) in enumerate(zip(wanted, uniforms, strict=True)):
+        rows = np.flatnonzero(group == g)  # in index order
+        cum = np.cumsum(weight[rows]) if len(rows) else np.zeros(1)
+        assert has[k] == (cum[-1] > 0)
+        if has[k]:
+            assert member[k] == rows[np.searchsorted(cum, u * cum[-1], side="right")]
+            assert weight[member[k]] > 0
+    assert member.dtype.kind == "i" and len(member) == len(wanted)
+    assert not has[-1] and not has[wanted == 5].any()
+    nobody, none = pick_by_weight(group, weight, np.zeros(0, np.int64), np.zeros(0))
+    assert len(nobody) == len(none) == 0
+
+
 # --- M4 migration: moves, pieces and bookkeeping -----------------------------------------------
 def test_within_weight_keeps_pieces_a_parent_can_give():
     from simulation.pieces import within_weight
@@ -1236,6 +1356,9 @@ def test_within_weight_keeps_pieces_a_parent_can_give():
     available[[5, 7]] = [1.0, 2.0]
     parents = np.array([7, 5, 7])
     assert within_weight(parents, np.ones(3), available).tolist() == [1, 1, 1]
+    # a piece exactly the parent's weight fits; nothing fits within nothing
+    exact = within_weight(np.array([0, 1]), np.array([0.7, 0.0]), np.array([0.7, 0.0]))
+    assert exact.tolist() == [1, 1]
 
 
 def test_relocate_counts_each_kind_of_move_and_resets_the_movers():
