@@ -2404,6 +2404,14 @@ def test_add_students_makes_home_cells_exactly_and_abroad_cells_in_expectation()
     assert len(log_skill) == 1000 and abs(log_skill.mean()) < 0.05
     assert log_skill.std() == pytest.approx(0.25, abs=0.03)
     assert (pop.study_left[before:] == 4).all() and not pop.doctorate[before:].any()
+    tiny = np.zeros((N, N))  # agents lighter than a person: counts by the unit all the same
+    tiny[2, 2], tiny[2, 0] = 0.5, 0.25
+    before = pop.n
+    education.add_students(model, tiny, np.full((N, N), 0.1), False, np.random.default_rng(6))
+    new = np.arange(before, pop.n)
+    home = pop.location[new] == 2
+    assert home.sum() == 5 and pop.weight[new][home] == pytest.approx(np.full(5, 0.1))
+    assert (~home).sum() in (2, 3) and pop.weight[new][~home] == pytest.approx(0.1)
 
 
 def test_migration_step_moves_workers_only_and_draws_for_each():
