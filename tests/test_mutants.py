@@ -112,6 +112,9 @@ def test_sample_by_class_rounding_never_spills_into_the_next_row():
     assert sample_by_class(short, np.array([0]), np.array([0.99995])).tolist() == [2]
     long = np.array([[0.6, 0.6, 0.0], [0.0, 0.0, 1.0]])  # first row sums above 1
     assert sample_by_class(long, np.array([0, 1]), np.array([0.9, 0.3])).tolist() == [1, 2]
+    # class 1 + the largest uniform below 1 rounds to 2.0: still the last option of class 1
+    last = np.array([[0.5, 0.5, 0.0], [0.0, 0.5, 0.5]])
+    assert sample_by_class(last, np.array([1]), np.array([np.nextafter(1.0, 0)])).tolist() == [2]
 
 
 def test_pick_option_uses_cumulative_probabilities():
@@ -1381,11 +1384,13 @@ def test_relocate_counts_each_kind_of_move_and_resets_the_movers():
     w = pop.weight[rows].copy()
     flows.reset()
     flows.onward_moves[:] = 1.0  # the year's and the run's flows add up
+    flows.emigrations[:] = 1.0
     model.corridors.emigration_flows[:] = 2.0
     pairs = model.corridors.emigration_flows.copy()
     relocate(model, rows, new, post)
     assert pop.location[rows].tolist() == new.tolist()
-    assert flows.emigrations[1] == pytest.approx(w[0] + w[1])
+    assert flows.emigrations[1] == pytest.approx(w[0] + w[1] + 1.0)
+    assert flows.emigrations[[0, 2, 3, 4]] == pytest.approx(np.ones(4))
     assert flows.graduate_returns[1] == pytest.approx(w[3])
     assert flows.returns[1] == pytest.approx(w[4])
     assert flows.env_returns[1] == pytest.approx(w[5])
@@ -2491,11 +2496,12 @@ def test_whole_agents_move_only_where_their_class_is_not_moved_in_pieces():
         consider_rate_old=1.0,
         consider_rate_recent=1.0,
     )
+    model.state.adults_start[4] *= 1e-3  # the last country is too small for any class
     pop = model.pop
     workers = np.flatnonzero(pop.kind == WORKER)
     choice = choice_probabilities(model, workers, np.zeros(len(workers)))
     small = choice.class_weight[:, None] > weight_caps(model)[None, :]
-    assert small.any() and (~small).any()
+    assert small.any() and (~small).any() and small[:, 4].all()
     uid, location, n_before = pop.uid.copy(), pop.location.copy(), pop.n
     migration_step(model, np.zeros(0, np.int64))
     before = earlier_location(pop, uid, location)
@@ -2503,6 +2509,30 @@ def test_whole_agents_move_only_where_their_class_is_not_moved_in_pieces():
     assert moved_on.any() and pop.n > n_before  # whole moves and pieces both happened
     rows = np.searchsorted(uid[workers], pop.uid[moved_on])
     assert not small[choice.agent_class[rows], pop.location[moved_on]].any()
+
+
+def test_workers_leaving_home_in_pieces_are_counted_once():
+    """Everyone at home, everyone considers: what left home is the year's emigration, whole
+    agents and pieces alike."""
+    from simulation.mechanisms.migration import migration_step
+
+    model = fresh(agent_weight_cap=0.001)
+    model.params = model.params.replace(
+        consider_rate_young=1.0, consider_rate_mid=1.0, consider_rate_old=1.0
+    )
+    pop = model.pop
+    workers = pop.kind == WORKER
+    pop.column("location")[workers] = pop.origin[workers]
+    before = np.bincount(pop.origin[workers], pop.weight[workers], minlength=N)
+    n_before = pop.n
+    model.flows.reset()
+    migration_step(model, np.zeros(0, np.int64))
+    assert pop.n > n_before  # pieces left
+    workers = pop.kind == WORKER
+    home = workers & (pop.location == pop.origin)
+    after = np.bincount(pop.origin[home], pop.weight[home], minlength=N)
+    assert model.flows.emigrations == pytest.approx(before - after)
+    assert model.flows.returns.sum() == 0 and model.flows.onward_moves.sum() == 0
 
 
 def test_graduates_moving_on_in_pieces_are_counted_once():
@@ -2571,6 +2601,66 @@ def test_displacement_from_two_countries_takes_each_ones_residents():
     assert c.displaced[1].sum() == pytest.approx(25 + 0.2 * unskilled[1])
     now = pop.kind == STUDENT
     assert (pop.uid[now] == student_uid).all() and (pop.location[now] == student_location).all()
+
+
+def test_environmental_moves_add_to_the_years_flows():
+    from simulation.mechanisms.migration import relocate
+
+    model = fresh()
+    pop, flows = model.pop, model.flows
+    home = np.flatnonzero((pop.kind == WORKER) & (pop.origin == 2) & (pop.location == 2))[:2]
+    flows.reset()
+    flows.env_emigrations[:] = 1.0
+    relocate(model, home, np.array([0, 3]), np.zeros(2, bool), displaced=True)
+    assert flows.env_emigrations == pytest.approx([1, 1, 1 + pop.weight[home].sum(), 1, 1])
+    assert flows.emigrations.sum() == 0 and pop.displaced[home].all()
+
+
+def test_recognition_on_arrival_draws_for_each_mover():
+    from simulation.mechanisms.recognition import draw_recognition
+
+    model = fresh()
+    rows = np.flatnonzero(model.pop.kind == WORKER)
+    model.corridors.recognition[:] = 0.5
+    recognised = draw_recognition(model, rows, np.full(len(rows), 3))
+    assert recognised.shape == rows.shape and 0.35 < recognised.mean() < 0.65
+
+
+def test_displacement_pieces_by_hand():
+    """Per (country hit, destination) the number of pieces is the expected skilled flow over
+    the unit (the weight cap there, or the country's mean skilled agent if lighter), rounded
+    with a draw of its own; a country with one skilled agent gives pieces of that agent."""
+    from simulation.mechanisms.migration import weight_caps
+    from simulation.mechanisms.shocks import displace_across_borders, displacement_destinations
+
+    model = fresh(agent_weight_cap=0.002)
+    pop = model.pop
+    share = np.array([0.0, 0.3, 0.2, 0.0, 0.1])
+    workers = pop.kind == WORKER
+    here = np.bincount(pop.location[workers], pop.weight[workers], minlength=N)
+    agents = np.bincount(pop.location[workers], minlength=N)
+    unit = np.minimum(weight_caps(model)[None, :], (here / agents)[:, None])
+    where = displacement_destinations(model)
+    uniforms = copy.deepcopy(model).stream("displacement").random((N, N))
+    count = stochastic_round((share * here)[:, None] * where / unit, uniforms)
+    assert (count > 0).sum() >= 6
+    n_before = pop.n
+    displace_across_borders(model, share)
+    new = np.arange(n_before, pop.n)
+    arrived = np.bincount(pop.location[new], minlength=N)
+    assert arrived.tolist() == count.sum(axis=0).tolist()
+    # one skilled agent in country 3: its pieces weigh what it weighs (cap permitting)
+    lone = fresh(agent_weight_cap=0.05)
+    pop = lone.pop
+    in_three = np.flatnonzero((pop.kind == WORKER) & (pop.location == 3))
+    pop.column("location")[in_three[1:]] = 0
+    weight = pop.weight[in_three[0]]
+    n_before = pop.n
+    displace_across_borders(lone, np.array([0.0, 0.0, 0.0, 0.9, 0.0]))
+    new = np.arange(n_before, pop.n)
+    cap = weight_caps(lone)[pop.location[new]]
+    assert len(new) and (cap > weight / 2).any()  # a half-weight piece would differ
+    assert pop.weight[new] == pytest.approx(np.minimum(cap, weight))
 
 
 def test_later_recognition_draws_for_each_worker():
