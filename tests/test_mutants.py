@@ -2236,6 +2236,19 @@ def test_corridor_constants_mix_the_diaspora_and_the_utilities():
     assert with_constants == pytest.approx(0.6 * observed + 0.4 * gravity, abs=1e-12)
 
 
+def test_an_origin_without_emigrants_keeps_the_utilities_shares():
+    from simulation.mechanisms.calibration import calibrate_corridors
+
+    model = fresh(corridor_persistence=0.6)
+    c = model.corridors
+    before = c.corridor_constant.copy()
+    model.start_totals["skilled_emigrants"][4] = 0.0
+    calibrate_corridors(model)
+    assert (c.corridor_constant[4] == 0).all()
+    assert c.corridor_constant[:4] == pytest.approx(before[:4])
+    assert np.abs(before[4]).max() > 0.01
+
+
 def test_start_calibration_sets_the_first_years_perception_and_enrolment():
     from simulation.mechanisms import calibration, education
 
