@@ -1,7 +1,8 @@
 """Score of a mutation run per file: reads `mutmut results --all true` on stdin (`make mutation`).
 
 A mutant counts as killed when a test failed (killed) or ran out of time (timeout: the mutant
-made the code loop or crawl); the score is killed / all mutants checked.
+made the code loop or crawl); the score is killed / all mutants checked. Mutants a stopped run
+did not reach are counted apart ("unchecked"): a score with unchecked mutants is partial.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def main() -> None:
     if not by_file:
         sys.exit("no mutants found: run `mutmut run` first")
     total: Counter = Counter()
-    print(f"{'file':44} {'killed':>7} {'survived':>8} {'other':>6} {'total':>6} {'score':>6}")
+    header = ("killed", "survived", "other", "checked", "unchecked", "score")
+    print(f"{'file':44} " + " ".join(f"{h:>9}" for h in header))
     for path in sorted(by_file):
         counts = by_file[path]
         total.update(counts)
@@ -40,10 +42,12 @@ def main() -> None:
 def report(label: str, counts: Counter) -> None:
     killed = sum(counts[s] for s in KILLED)
     survived = counts["survived"]
-    checked = sum(counts.values()) - counts["not checked"]
+    unchecked = counts["not checked"]
+    checked = sum(counts.values()) - unchecked
     other = checked - killed - survived
-    score = f"{100 * killed / checked:5.1f}%" if checked else "  -"
-    print(f"{label:44} {killed:7d} {survived:8d} {other:6d} {checked:6d} {score:>6}")
+    score = f"{100 * killed / checked:5.1f}%" if checked else "-"
+    numbers = " ".join(f"{x:9d}" for x in (killed, survived, other, checked, unchecked))
+    print(f"{label:44} {numbers} {score:>9}")
 
 
 if __name__ == "__main__":

@@ -2268,6 +2268,24 @@ def test_start_calibration_sets_the_first_years_perception_and_enrolment():
     assert education.enrolment_probability(blind) == pytest.approx(blind.state.enrolment_start)
 
 
+def test_first_years_true_prospect_is_clipped_at_one():
+    """Where the first year's expected emigrants outnumber the graduates (few students, many
+    skilled people at home), the true prospect is 1, not more."""
+    from simulation.mechanisms import education
+
+    world = small_world()
+    countries = world.countries.copy()
+    countries.loc[1, "tertiary_ger"] = 0.002  # C01: hardly any students
+    model = build(dataclasses.replace(world, countries=countries))
+    f = model.flows
+    ratio = f.emigrations / f.graduates
+    assert ratio[1] > 1 and (ratio < 1).any()
+    truth = np.minimum(ratio, 1.0)
+    assert model.state.perceived_prospect == pytest.approx(
+        education.perception_target(model, truth)
+    )
+
+
 def test_pieces_to_small_destinations_come_from_stayers_of_the_class():
     from simulation.mechanisms.migration import (
         Choice,
