@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # downloads a browser of its own). Installed once, when missing.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench bench-runner bench-sensitivity bench-app classroom-screenshots mutation clean
+.PHONY: run test lint bench bench-runner bench-sensitivity bench-app classroom-screenshots mutation mutation-continue clean
 
 # Find a Python >= 3.12: python3.13/python3.12 on PATH, then pyenv's versions, then python3.
 find-python = $(shell for p in python3.14 python3.13 python3.12 \
@@ -57,10 +57,15 @@ bench-app: $(STAMP)
 # Mutation testing, run by hand (not part of `make test` or CI; hours on two cores): mutmut
 # mutates the mechanisms, the metrics and the logit helpers ([tool.mutmut] in pyproject.toml),
 # runs the unit-level tests against each mutant and prints the score per file. Survivors and
-# why they are equivalent or harmless: tests/mutation_survivors.md.
+# why they are equivalent or harmless: tests/mutation_survivors.md. `make mutation-continue`
+# resumes a stopped run (mutants already checked keep their result) and prints the score.
 MUTATION_JOBS ?= 2
 mutation: $(STAMP)
 	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS)
+	$(VENV)/bin/mutmut results --all true | $(PY) tests/mutation_score.py
+
+mutation-continue: $(STAMP)
 	$(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS)
 	$(VENV)/bin/mutmut results --all true | $(PY) tests/mutation_score.py
 

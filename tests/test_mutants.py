@@ -1741,6 +1741,7 @@ def test_study_abroad_intercept_clips_the_outbound_share():
 
     model = fresh()
     share = np.array([0.0, 0.1, 1.0, 0.5, 0.02])  # the first and third clipped
+    model.state.visa["scientists"][:] = [0.1, 0.9, 0.2, 0.8, 0.3]  # first degrees: students'
     education.calibrate_study_abroad(model, share)
     places = education.study_places(model, False)
     assert 1 - np.diag(places) == pytest.approx([1e-4, 0.1, 0.95, 0.5, 0.02])
@@ -2234,6 +2235,17 @@ def test_corridor_constants_mix_the_diaspora_and_the_utilities():
     stock = model.start_totals["skilled_emigrants"] * (1 - np.eye(N))
     observed = stock / stock.sum(axis=1, keepdims=True)
     assert with_constants == pytest.approx(0.6 * observed + 0.4 * gravity, abs=1e-12)
+
+
+def test_the_start_diaspora_is_the_weight_of_the_skilled_abroad():
+    model = build()
+    pop, c = model.pop, model.corridors
+    rows = abroad_workers(model)
+    members = np.zeros((N, N))
+    np.add.at(members, (pop.origin[rows], pop.location[rows]), pop.weight[rows])
+    assert len(np.unique(pop.weight[rows])) > 1
+    assert c.skilled_diaspora_start == pytest.approx(members)
+    assert (c.migrant_stock >= members).all()
 
 
 def test_an_origin_without_emigrants_keeps_the_utilities_shares():
@@ -2737,6 +2749,8 @@ def test_country_metrics_by_hand():
     pop.column("recognised")[:] = rng.random(pop.n) < 0.7
     pop.column("displaced")[:] = rng.random(pop.n) < 0.1
     pop.column("weight")[abroad_workers(model)[0]] *= 2  # changed since last year's record
+    studying_abroad = (pop.kind == STUDENT) & (pop.location != pop.origin)
+    pop.column("weight")[studying_abroad] *= rng.uniform(0.5, 2.0, studying_abroad.sum())
     m = country_metrics(model)
 
     def by(index, mask):
