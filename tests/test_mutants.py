@@ -696,11 +696,15 @@ def test_etraining_raises_quality_up_to_its_caps():
 
     diaspora.diaspora_step(model, etraining=False)
     transfer = s.knowledge_transfer.copy()
-    s.edu_quality[:] = [0.5, 0.5, 0.995, 0.5, 0.5]
-    diaspora.diaspora_step(model)
     gain = np.minimum(2.0 * transfer / model.adults(), 0.01)
-    assert (gain > 0).any() and (gain < 0.01).any()
-    assert s.edu_quality == pytest.approx(np.minimum(1.0, [0.5, 0.5, 0.995, 0.5, 0.5] + gain))
+    assert (gain > 0).sum() >= 2 and (gain < 0.01).any()
+    quality = np.full(N, 0.5)
+    first = np.flatnonzero(gain > 0)[0]
+    quality[first] = 1 - gain[first] / 2  # the gain would take it past 1
+    s.edu_quality[:] = quality
+    diaspora.diaspora_step(model)
+    assert s.edu_quality == pytest.approx(np.minimum(1.0, quality + gain))
+    assert s.edu_quality[first] == 1.0
 
 
 def test_without_m6_no_transfer_or_remittances_but_corridors_are_counted():
@@ -2751,6 +2755,8 @@ def test_country_metrics_by_hand():
     pop.column("weight")[abroad_workers(model)[0]] *= 2  # changed since last year's record
     studying_abroad = (pop.kind == STUDENT) & (pop.location != pop.origin)
     pop.column("weight")[studying_abroad] *= rng.uniform(0.5, 2.0, studying_abroad.sum())
+    from_four = studying_abroad & (pop.origin == 4)
+    pop.column("location")[from_four] = 4  # C04 has no students abroad: no dispersion
     m = country_metrics(model)
 
     def by(index, mask):
@@ -2800,6 +2806,7 @@ def test_country_metrics_by_hand():
     mask = students & abroad
     np.add.at(matrix, (pop.origin[mask], pop.location[mask]), pop.weight[mask])
     expected["mobility_dispersion"] = np.where(outbound > 0, 1 - _herfindahl(matrix), 0.0)
+    assert outbound[4] == 0 and (outbound[:4] > 0).all()
     assert not np.allclose(expected["skilled_emigrants_before"], emigrants)
     for name, value in expected.items():
         assert m[name] == pytest.approx(value), name
@@ -2809,6 +2816,9 @@ def test_country_metrics_by_hand():
     assert m["immigration_effect"] == pytest.approx(m["human_capital"] - m["native_human_capital"])
     model.records.clear()  # the first record: last year's emigrants are this year's
     assert country_metrics(model)["skilled_emigrants_before"] == pytest.approx(emigrants)
+    other = copy.deepcopy(model.flows)  # the flows given (e.g. the start year's) are reported
+    other.emigrations[:] = 7.0
+    assert country_metrics(model, other)["emigrations"] == pytest.approx(np.full(N, 7.0))
 
 
 def test_records_keep_their_values_while_the_run_goes_on():
