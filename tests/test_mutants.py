@@ -175,6 +175,7 @@ def test_safe_ratio_zero_for_empty_groups_nan_for_unobserved():
     assert np.isnan(out[2]) and np.isnan(out[3])
     assert out[4] == 0.0
     assert safe_ratio(3, 4) == pytest.approx(0.75)  # scalars broadcast
+    assert safe_ratio(0.5, 0.25) == pytest.approx(2.0)  # a small group is not an empty one
 
 
 def test_parts_of_each_kind_of_metric():
