@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
 from experiments.areas import AREA_NAMES, WORLD_CODE
 
@@ -139,6 +139,7 @@ def pattern_scatter(table: pd.DataFrame, year: int, start_year: int, path: Path)
     positive = hc[hc > 0]
     if len(positive) and positive.max() > 10 * positive.min():
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
     points = ax.scatter(hc, gain, c=ser, cmap="viridis", s=28, zorder=3, edgecolors="none")
     ax.scatter(hc[low], gain[low], s=90, facecolors="none", edgecolors="#1c2833", lw=1.0,
                zorder=4, label="below both medians")  # fmt: skip
@@ -146,9 +147,9 @@ def pattern_scatter(table: pd.DataFrame, year: int, start_year: int, path: Path)
     if len(hc):
         ax.axvline(np.median(hc), color="#b03a2e", lw=0.8, ls=":", label="median tertiary share")
     bar = fig.colorbar(points, ax=ax)
-    bar.set_label(f"skilled emigration rate {start_year}, %", fontsize=8)
+    bar.set_label(f"skilled emigration rate {start_year}, % (red: median)", fontsize=8)
     if len(ser):
-        bar.ax.axhline(np.median(ser), color="#b03a2e", lw=1.2, ls=":")
+        bar.ax.axhline(np.median(ser), color="#b03a2e", lw=2.0)
     bar.ax.tick_params(labelsize=7)
     order = np.argsort(gain)
     extremes = dict.fromkeys([*order[:3], *order[::-1][:3]])
