@@ -113,9 +113,8 @@ def check(results: Results) -> TheoryCheck | str:
     developing.loc[gain > 0, "outcome"] = "winner"
     developing.loc[gain < 0, "outcome"] = "loser"
     developing = developing.join(_countries(results)).rename_axis("country").reset_index()
-    for column in ("name", "region"):
-        if column not in developing:
-            developing[column] = ""
+    for column in ("name", "region"):  # blank where the world does not name the country
+        developing[column] = developing.get(column, pd.Series(dtype=object)).fillna("")
     developing = developing.sort_values(["net_brain_gain", "country"], ascending=[False, True])
     return TheoryCheck(
         scenario=name,
