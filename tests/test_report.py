@@ -433,3 +433,16 @@ def test_theory_check_skipped_without_the_start_year(tmp_path):
     words = _words(_parse(out / "report.html"))
     assert "Not checked: the runs of one do not hold its start year 2000" in words
     assert not (out / "report_bdr_pattern.csv").exists()
+
+
+def test_a_run_that_kept_some_metrics_still_reports(tmp_path):
+    """A slim run (`--metrics`) keeps the metrics, not their parts: the report uses what it has
+    (the country-level levels) instead of failing on the regional aggregation."""
+    scenario = tmp_path / "slim.toml"
+    scenario.write_text(scenario_text("slim", replications=2, years=3), encoding="utf-8")
+    out = tmp_path / "out"
+    keep = ["--metrics", "net_brain_gain,human_capital"]
+    argv = ["run", str(scenario), "--workers", "1", "--out", str(out), "--no-progress", *keep]
+    assert main(argv) == 0
+    assert main(["report", str(out)]) == 0
+    assert (out / "report.html").stat().st_size > 10_000
