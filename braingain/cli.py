@@ -573,7 +573,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     report = write_report(args.results, args.out)
     folder = report.figures[0].parent if report.figures else None
     also = f"; its {len(report.figures)} figures also in {folder}" if folder else ""
-    print(f"report: {report.path} (one self-contained HTML file{also})")
+    tables = "".join(f"; table {path}" for path in report.tables)
+    print(f"report: {report.path} (one self-contained HTML file{also}{tables})")
     return EXIT_OK
 
 

@@ -88,9 +88,9 @@ def _scatter(targets: pd.DataFrame, scores: pd.DataFrame) -> str:
         ax.errorbar(
             g["value"],
             g["simulated_mean"],
-            yerr=[
-                g["simulated_mean"] - g["simulated_p10"],
-                g["simulated_p90"] - g["simulated_mean"],
+            yerr=[  # a skewed spread can put the mean outside its own 10-90% band
+                (g["simulated_mean"] - g["simulated_p10"]).clip(lower=0),
+                (g["simulated_p90"] - g["simulated_mean"]).clip(lower=0),
             ],
             fmt="o",
             ms=3,

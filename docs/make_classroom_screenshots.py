@@ -118,7 +118,7 @@ def browser_demos(url: str) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
         app = App(browser, url)  # 1: recognition
-        app.choose(".bg-country", "India")
+        app.choose(".bg-country", "Kenya")
         app.step_to(RATIFY_YEAR)
         app.choose(".bg-convention", CONVENTION)
         app.step_to(RECOGNITION_END)
@@ -129,6 +129,7 @@ def browser_demos(url: str) -> None:
         app.choose(".bg-country", "Ghana")
         app.step_to(ICT_YEAR)
         app.slider_to(".bg-lever-ict", round(ICT_LEVEL * 100))
+        app.step_to(ICT_YEAR + 1)  # a lever acts from the next year: the readout shows it then
         app.page.locator(".bg-lever-now", has_text=f"ICT {ICT_LEVEL:.0%}").wait_for()
         app.step_to(ICT_END)
         app.shot("classroom_ict.png")
@@ -175,7 +176,7 @@ def replay() -> None:
 
     report(
         "recognition",
-        "IND",
+        "KEN",
         ("brain_waste_rate", "net_brain_gain"),
         RATIFY_YEAR,
         lambda m: m.ratify(CONVENTION),

@@ -15,17 +15,21 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulation import Params, load_world, simulate
+from experiments.scenario import load_scenario
+from simulation import load_world, simulate
 
 SEEDS = (0, 1, 2, 3)
 YEARS = 30
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+BASELINE = ROOT / "scenarios" / "baseline.toml"
 
 
 @pytest.fixture(scope="module")
 def runs() -> tuple[pd.DataFrame, pd.DataFrame]:
     world = load_world("default")
-    params = Params(agents_per_country=100)
+    # the baseline scenario's parameters (the calibrated values), at 100 agents per country
+    params = load_scenario(BASELINE).params.replace(agents_per_country=100)
     with_emigration = [simulate(world, params, YEARS, seed) for seed in SEEDS]
     twins = [simulate(world, params, YEARS, seed, emigration=False) for seed in SEEDS]
 

@@ -375,3 +375,34 @@ def test_the_shipped_1990_2000_file_is_ready_to_run():
     # persistence: the 1990 value of every IAB target is known
     iab = config.persistence[config.persistence["statistic"] == "skilled_emigration_rate_iab20"]
     assert len(iab) > 150
+
+
+def test_the_fit_scatter_draws_a_mean_outside_its_own_band():
+    """A skewed spread over check runs can put the mean above its 90th percentile (seen on the
+    1990-2000 calibration); the observed-vs-simulated figure must still be drawn."""
+    from calibration.report import _scatter
+
+    targets = pd.DataFrame(
+        {
+            "statistic": ["human_capital"] * 3,
+            "year": [2000] * 3,
+            "area": ["AAA", "BBB", "CCC"],
+            "value": [0.10, 0.20, 0.30],
+            "obs_sd": [0.01, 0.02, 0.03],
+            "simulated_mean": [0.12, 0.25, 0.29],
+            "simulated_p10": [0.10, 0.20, 0.25],
+            "simulated_p90": [0.11, 0.30, 0.33],  # AAA: the mean lies above its p90
+            "start_year_value": [0.09, 0.19, 0.28],
+        }
+    )
+    scores = pd.DataFrame(
+        {
+            "statistic": ["human_capital"],
+            "year": [2000],
+            "r2": [0.9],
+            "spearman": [1.0],
+            "error_vs_persistence": [0.8],
+            "persistence_year": [1990],
+        }
+    )
+    assert "data:image/png;base64" in _scatter(targets, scores)

@@ -4,7 +4,8 @@ A small `compare` and a small `run` on the teaching world are made once; the rep
 checked for valid, self-contained HTML (every figure a data URI, nothing fetched), for the
 numbers of comparison.csv and summary.csv in its text, for a probability of gain recomputed
 here from metrics.parquet, and in Debian's chromium with every request blocked. Bad input gets
-one line and exit 2.
+one line and exit 2. The theory check (the Beine, Docquier & Rapoport 2008 pattern) is checked
+against experiments.pattern on the run's metrics, and its skipping on folders that cannot answer.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from braingain.cli import main
 from braingain.report import text
+from braingain.report.theory import TITLE, verdict
+from experiments.pattern import DEVELOPING_GDP, Pattern, brain_gain_pattern, country_table
 from experiments.testing import scenario_text
 
 BRAINGAIN = str(Path(sys.executable).with_name("braingain"))
@@ -294,3 +298,151 @@ def test_console_script_reports_bad_input_without_traceback(tmp_path):
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert html.escape(str(tmp_path)) in done.stderr or str(tmp_path) in done.stderr
+
+
+# --- the theory check: the Beine, Docquier & Rapoport (2008) pattern on the baseline ------------
+# The report of `ran` (one scenario without events: the baseline) must hold the section, the
+# scatter and a table (on the page and as CSV) whose numbers are what experiments.pattern computes
+# from metrics.parquet; a what-if alone and a run that kept no start year get a one-line note.
+EVENT = WHAT_IF
+
+
+def _run(folder: Path, name: str, extra: str = "", options: tuple[str, ...] = ()) -> Path:
+    scenario = folder / f"{name}.toml"
+    scenario.write_text(scenario_text(name, replications=3, years=4) + extra, encoding="utf-8")
+    out = folder / "out"
+    argv = ["run", str(scenario), "--workers", "1", "--out", str(out), "--no-progress", *options]
+    assert main(argv) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def baseline(ran) -> Path:
+    """The run's report (the scenario has no events: it is the baseline)."""
+    assert main(["report", str(ran)]) == 0
+    return ran
+
+
+def _expected(folder: Path) -> tuple[pd.DataFrame, Pattern, int]:
+    """What experiments.pattern computes from the folder's metrics: developing countries only."""
+    frame = pd.read_parquet(folder / "metrics.parquet")
+    frame = frame[frame["scenario"] == "one"].drop(columns="scenario")
+    year = int(frame["year"].max())
+    table = country_table(frame, year)
+    developing = table[table["gdppc_start"] < DEVELOPING_GDP]
+    return developing, brain_gain_pattern(table), year
+
+
+def _section_html(folder: Path) -> str:
+    source = (folder / "report.html").read_text(encoding="utf-8")
+    start = source.index('id="theory"')
+    return source[start : source.index("<h2", start)]
+
+
+def test_theory_section_and_its_figure_appear(baseline):
+    checker = _parse(baseline / "report.html")
+    assert checker.problems == [] and checker.stack == []
+    words = _words(checker)
+    assert TITLE in words
+    assert words.index("Over time") < words.index(TITLE) < words.index("Assumptions and their")
+    figure = baseline / "report_figures" / "bdr_pattern.png"
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    embedded = [base64.b64decode(u.split(",", 1)[1]) for u in checker.images]
+    assert figure.read_bytes() in embedded  # the figure on the page is the saved one
+    assert "report_bdr_pattern.csv" in words
+    assert (baseline / "report_bdr_pattern.csv").exists()
+
+
+def test_theory_table_and_statements_are_what_pattern_py_computes(baseline):
+    developing, pattern, year = _expected(baseline)
+    assert pattern.countries >= 5  # the teaching world has developing countries to check
+    saved = pd.read_csv(baseline / "report_bdr_pattern.csv", keep_default_na=False)
+    assert list(saved["country"]) == list(
+        developing.sort_values("net_brain_gain", ascending=False).index
+    )
+    mine = developing.loc[saved["country"]]
+    for column in ("human_capital_start", "skilled_emigration_rate_start", "net_brain_gain"):
+        np.testing.assert_allclose(saved[column], mine[column], rtol=1e-12, atol=0)
+    gain = mine["net_brain_gain"]
+    outcome = np.select([gain > 0, gain < 0], ["winner", "loser"], "neither")
+    assert list(saved["outcome"]) == list(outcome)
+    assert (saved["outcome"] == "winner").sum() == pattern.winners
+    # one number by hand: the first country's net brain gain is its mean over the replications
+    raw = pd.read_parquet(baseline / "metrics.parquet")
+    first = raw[(raw["country"] == saved["country"].iloc[0]) & (raw["year"] == year)]
+    assert first["replication"].nunique() == 3
+    assert saved["net_brain_gain"].iloc[0] == pytest.approx(first["net_brain_gain"].mean())
+
+    section = _section_html(baseline)
+    cells = [
+        [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", section)
+        if "<td" in row
+    ]
+    assert len(cells) == pattern.countries
+    for row, (code, r) in zip(cells, mine.iterrows(), strict=True):
+        assert row[0].startswith(code)
+        assert row[2] == text.percent(r["human_capital_start"], 1)
+        assert row[3] == text.percent(r["skilled_emigration_rate_start"], 1)
+        assert row[4] == text.points(r["net_brain_gain"], unit=False)
+    words = _words(_parse(baseline / "report.html"))
+    for sentence in pattern.sentences()[:3]:
+        assert " ".join(sentence.split()) in words
+    assert verdict(pattern) in words
+    assert f"net brain gain in {year}" in words
+
+
+def _pattern(**changes) -> Pattern:
+    values = dict(
+        countries=10,
+        winners=3,
+        losers=7,
+        mean_gain=0.01,
+        mean_loss=-0.02,
+        winners_low_low=0.6,
+        winners_other=0.2,
+        rho_human_capital=-0.3,
+        rho_emigration=-0.2,
+    )
+    return Pattern(**(values | changes))
+
+
+def test_theory_verdict_names_the_parts_that_hold():
+    assert verdict(_pattern()).startswith("Verdict: the pattern holds")
+    partly = verdict(_pattern(winners=7, losers=3))
+    assert "does not hold" in partly and "but not: more losers than winners" in partly
+    assert "losers lose more than winners gain" in partly.split("but not")[0]
+    none = verdict(_pattern(winners=7, losers=3, mean_loss=-0.001, winners_low_low=0.1))
+    assert none == "Verdict: the pattern does not hold; none of its three parts does."
+
+
+def test_theory_check_skipped_without_a_baseline(tmp_path):
+    out = _run(tmp_path, "what_if", extra=EVENT)
+    assert main(["report", str(out)]) == 0
+    words = _words(_parse(out / "report.html"))
+    assert TITLE in words
+    assert "Not checked: these results have no baseline scenario" in words
+    assert not (out / "report_figures" / "bdr_pattern.png").exists()
+    assert not (out / "report_bdr_pattern.csv").exists()
+    assert "Levels per region" in words and "Quality card" in words
+
+
+def test_theory_check_skipped_without_the_start_year(tmp_path):
+    out = _run(tmp_path, "one", options=("--years", "2003,2004"))
+    assert main(["report", str(out)]) == 0
+    words = _words(_parse(out / "report.html"))
+    assert "Not checked: the runs of one do not hold its start year 2000" in words
+    assert not (out / "report_bdr_pattern.csv").exists()
+
+
+def test_a_run_that_kept_some_metrics_still_reports(tmp_path):
+    """A slim run (`--metrics`) keeps the metrics, not their parts: the report uses what it has
+    (the country-level levels) instead of failing on the regional aggregation."""
+    scenario = tmp_path / "slim.toml"
+    scenario.write_text(scenario_text("slim", replications=2, years=3), encoding="utf-8")
+    out = tmp_path / "out"
+    keep = ["--metrics", "net_brain_gain,human_capital"]
+    argv = ["run", str(scenario), "--workers", "1", "--out", str(out), "--no-progress", *keep]
+    assert main(argv) == 0
+    assert main(["report", str(out)]) == 0
+    assert (out / "report.html").stat().st_size > 10_000

@@ -56,7 +56,8 @@ def area_runs(results: Results, metrics: Sequence[str]) -> pd.DataFrame:
     if results.metrics_path is None:
         return pd.DataFrame()
     available = set(pq.read_schema(results.metrics_path).names)
-    wanted = [m for m in metrics if m in available]
+    # a metric aggregates to regions from its parts (a slim run may have kept the metric alone)
+    wanted = [m for m in metrics if m in available and set(_parts([m])) <= available]
     columns = [c for c in [*KEYS, *_parts(wanted)] if c in available]
     frame = pq.read_table(results.metrics_path, columns=columns).to_pandas()
     if frame.empty:

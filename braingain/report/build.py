@@ -2,8 +2,9 @@
 
 Order of the page, for readers who will ask "how sure are you?": findings in plain words, at most
 three caveats, per-region differences with 95% intervals and the probability of gain, fan charts,
-influential inputs and PRIM boxes (when the folder has them), the assumptions with their
-sources, a quality card, and how to reproduce the numbers. Every number comes from the folder's
+the theory check (does the baseline show the Beine, Docquier & Rapoport 2008 pattern?),
+influential inputs and PRIM boxes (when the folder has them), the assumptions with their sources,
+a quality card, and how to reproduce the numbers. Every number comes from the folder's
 files (comparison.csv, summary.csv, metrics.parquet, indices.csv, manifest.json) or from the
 model's own tables (parameters, data sources).
 """
@@ -11,7 +12,7 @@ model's own tables (parameters, data sources).
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from braingain.report import analysis, figures, page, text
+from braingain.report import analysis, figures, page, text, theory
 from braingain.report.results import Results, load_results
 from experiments.areas import WORLD_CODE
 from experiments.store import atomic_write_text
@@ -40,6 +41,7 @@ TOP_INPUTS = 3
 class Report:
     path: Path
     figures: list[Path]
+    tables: list[Path] = field(default_factory=list)  # CSV files written beside the page
 
 
 class _Figures:
@@ -656,6 +658,8 @@ def build_report(results: Results, out: Path) -> Report:
     if indices is not None:
         findings += _sensitivity_findings(indices)
     findings += _prim_sentences(results)
+    theory_check = theory.check(results)
+    findings += theory.finding(theory_check)
 
     if results.comparison is not None:
         title = f"Policy report: {', '.join(results.alternatives)} against {results.baseline}"
@@ -689,6 +693,11 @@ def build_report(results: Results, out: Path) -> Report:
         body.append(page.heading(2, "Over time, with uncertainty", "fans"))
         body += gain_figures
         body += _fan_section(results, runs, figs)
+    pattern_csv = out.parent / f"{out.stem}_bdr_pattern.csv"
+    figure_path = figs.folder / "bdr_pattern.png"
+    body += theory.section(theory_check, figure_path, figs.name(figure_path), pattern_csv)
+    if figure_path.exists():
+        figs.paths.append(figure_path)
     if indices is not None:
         body.append(page.heading(2, "Influential inputs (sensitivity analysis)", "sensitivity"))
         body += _sensitivity_section(indices, figs)
@@ -703,7 +712,7 @@ def build_report(results: Results, out: Path) -> Report:
     body += _reproduce(results)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out, page.document(title, body))
-    return Report(out, figs.paths)
+    return Report(out, figs.paths, [pattern_csv] if pattern_csv.exists() else [])
 
 
 def write_report(folder: Path | str, out: Path | str | None = None) -> Report:

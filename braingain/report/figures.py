@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
 from experiments.areas import AREA_NAMES, WORLD_CODE
 
@@ -121,5 +121,45 @@ def index_bars(table: pd.DataFrame, output: str, path: Path) -> bytes:
     ax.axvline(0, color="#7f8c8d", lw=0.7)
     ax.set_title(f"Influence on {output}", fontsize=10)
     ax.legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def pattern_scatter(table: pd.DataFrame, year: int, start_year: int, path: Path) -> bytes:
+    """Net brain gain at `year` against the start's tertiary share, one point per country of
+    `table` (a theory-check table), coloured by the start's skilled emigration rate; the
+    countries below both medians ringed, the median tertiary share and 0 drawn, the extremes
+    labelled. The x axis is logarithmic when the shares span more than a factor of ten."""
+    hc = 100 * table["human_capital_start"].to_numpy(dtype=float)
+    ser = 100 * table["skilled_emigration_rate_start"].to_numpy(dtype=float)
+    gain = 100 * table["net_brain_gain"].to_numpy(dtype=float)
+    low = table["below_both_medians"].to_numpy(dtype=bool)
+    fig = Figure(figsize=(7.5, 4.8))
+    ax = fig.subplots()
+    positive = hc[hc > 0]
+    if len(positive) and positive.max() > 10 * positive.min():
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+    points = ax.scatter(hc, gain, c=ser, cmap="viridis", s=28, zorder=3, edgecolors="none")
+    ax.scatter(hc[low], gain[low], s=90, facecolors="none", edgecolors="#1c2833", lw=1.0,
+               zorder=4, label="below both medians")  # fmt: skip
+    ax.axhline(0, color="#7f8c8d", lw=0.8, ls="--")
+    if len(hc):
+        ax.axvline(np.median(hc), color="#b03a2e", lw=0.8, ls=":", label="median tertiary share")
+    bar = fig.colorbar(points, ax=ax)
+    bar.set_label(f"skilled emigration rate {start_year}, % (red: median)", fontsize=8)
+    if len(ser):
+        bar.ax.axhline(np.median(ser), color="#b03a2e", lw=2.0)
+    bar.ax.tick_params(labelsize=7)
+    order = np.argsort(gain)
+    extremes = dict.fromkeys([*order[:3], *order[::-1][:3]])
+    for i in extremes:
+        ax.annotate(str(table["country"].iloc[i]), (hc[i], gain[i]), fontsize=7,
+                    xytext=(4, 3), textcoords="offset points")  # fmt: skip
+    ax.set_xlabel(f"tertiary share of adults {start_year}, %", fontsize=8)
+    ax.set_ylabel(f"net brain gain {year}, percentage points", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.set_title(f"Developing countries: net brain gain {year} against human capital", fontsize=10)
+    ax.legend(fontsize=7, frameon=False, loc="best")
     fig.tight_layout()
     return _save(fig, path)

@@ -1,0 +1,89 @@
+"""`braingain hindcast`: bands of a hindcast batch, scored against observations if given.
+
+Kept apart from cli.py (which only registers it), like the calibration command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from experiments.errors import UserError
+
+DESCRIPTION = """\
+Summarise a hindcast batch (e.g. `braingain run hindcast_2000_2010 --out results/hindcast
+--metrics skilled_emigration_rate_iab20,human_capital,outbound_mobility_ratio
+--years 2000,2005,2010`) into RESULTS_DIR/hindcast.csv: per metric, country and year the mean
+over replications and the 80% band (10th-90th percentile), beside the start year's value.
+
+With --observed FILE.csv (columns statistic, area, year, value; e.g. the IAB 2005 and 2010
+high-skill emigration rates as shares, statistic = skilled_emigration_rate_iab20), it also
+writes hindcast_observed.csv (each observation beside its band) and hindcast_scores.csv, and
+prints per statistic and year: Spearman, R^2, the model's mean absolute error relative to
+persistence (the start-year value carried forward; below 1 beats it) and the share of
+observations inside the 80% band."""
+
+
+def add_hindcast_command(commands: Any) -> None:
+    """Register the subcommand on the CLI's subparsers."""
+    parser = commands.add_parser(
+        "hindcast",
+        help="bands of a hindcast batch, scored against observed data if given",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("results", metavar="RESULTS_DIR", type=Path, help="a `run` folder")
+    parser.add_argument(
+        "--observed",
+        metavar="FILE.csv",
+        type=Path,
+        help="observations to score against (columns statistic, area, year, value)",
+    )
+    parser.set_defaults(func=cmd_hindcast)
+
+
+def _start_year(results: Path) -> int:
+    manifest = results / "manifest.json"
+    metrics = results / "metrics.parquet"
+    if not manifest.is_file() or not metrics.is_file():
+        raise UserError(
+            f"{results}: no manifest.json and metrics.parquet; allowed: the output folder of a "
+            "finished `braingain run`"
+        )
+    scenarios = json.loads(manifest.read_text(encoding="utf-8")).get("scenarios", [])
+    years = {s.get("start_year") for s in scenarios}
+    if len(years) != 1 or None in years:
+        raise UserError(f"{manifest}: allowed: one scenario (or several with one start year)")
+    return int(years.pop())
+
+
+def cmd_hindcast(args: argparse.Namespace) -> int:
+    from calibration.hindcast import (
+        describe_scores,
+        hindcast_bands,
+        read_observed,
+        score_hindcast,
+    )
+
+    start = _start_year(args.results)
+    bands = hindcast_bands(args.results / "metrics.parquet", start)
+    bands.to_csv(args.results / "hindcast.csv", index=False)
+    print(f"wrote {args.results / 'hindcast.csv'} ({len(bands)} rows)")
+    if args.observed is None:
+        return 0
+    observed = read_observed(args.observed)
+    joined, scores = score_hindcast(bands, observed, start)
+    if joined.empty:
+        raise UserError(
+            f"{args.observed}: no observation matches a simulated (statistic, area, year); "
+            f"allowed: statistics {sorted(bands['statistic'].unique())}, years "
+            f"{sorted(bands['year'].unique())}, ISO3 areas"
+        )
+    joined.to_csv(args.results / "hindcast_observed.csv", index=False)
+    scores.to_csv(args.results / "hindcast_scores.csv", index=False)
+    print(f"{len(joined)} of {len(observed)} observations have a simulated counterpart")
+    print("\n".join(describe_scores(scores)))
+    print(f"wrote {args.results / 'hindcast_observed.csv'} and hindcast_scores.csv")
+    return 0

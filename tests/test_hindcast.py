@@ -1,0 +1,102 @@
+"""The hindcast: bands over replications from a run folder, scored against observed data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from braingain.cli import main
+from calibration.hindcast import score_hindcast
+from experiments.scenario import load_scenario
+
+SCENARIO = """
+name = "mini_hindcast"
+world = "teaching"
+years = 4
+replications = 4
+seed = 7
+[parameters]
+agents_per_country = 30
+"""
+KEEP = ["--metrics", "skilled_emigration_rate_iab20,human_capital", "--years", "2000,2002,2004"]
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hindcast")
+    (root / "mini.toml").write_text(SCENARIO, encoding="utf-8")
+    out = root / "out"
+    assert main(["run", str(root / "mini.toml"), "--out", str(out), "--workers", "1", *KEEP]) == 0
+    return out
+
+
+def test_bands_hold_the_replications_and_persistence_is_the_start(run_folder):
+    assert main(["hindcast", str(run_folder)]) == 0
+    bands = pd.read_csv(run_folder / "hindcast.csv")
+    assert set(bands["year"]) == {2002, 2004}
+    assert set(bands["statistic"]) == {"skilled_emigration_rate_iab20", "human_capital"}
+    assert (bands["replications"] == 4).all()
+    assert (bands["simulated_p10"] <= bands["simulated_mean"]).all()
+    assert (bands["simulated_mean"] <= bands["simulated_p90"]).all()
+    metrics = pd.read_parquet(run_folder / "metrics.parquet")
+    start = metrics[metrics["year"] == 2000].groupby("country")["human_capital"].mean()
+    hc = bands[(bands["statistic"] == "human_capital") & (bands["year"] == 2004)]
+    np.testing.assert_allclose(hc["start_year_value"], start.loc[hc["area"]].to_numpy())
+
+
+def test_observations_equal_to_the_mean_score_perfectly_and_persistence_scores_one(run_folder):
+    main(["hindcast", str(run_folder)])
+    bands = pd.read_csv(run_folder / "hindcast.csv")
+    observed = bands[["statistic", "area", "year"]].assign(value=bands["simulated_mean"])
+    _, scores = score_hindcast(bands, observed, 2000)
+    assert np.allclose(scores["spearman"], 1.0)
+    assert np.allclose(scores["mae_model"], 0.0)
+    # observed = the start value: persistence is exact and the model's error is all it moved
+    stay = bands[["statistic", "area", "year"]].assign(value=bands["start_year_value"])
+    _, scores = score_hindcast(bands, stay, 2000)
+    assert (scores["mae_persistence"] == 0).all()
+    assert (scores["mae_model"] > 0).all()
+
+
+def test_the_command_scores_an_observed_file(run_folder, tmp_path, capsys):
+    main(["hindcast", str(run_folder)])
+    bands = pd.read_csv(run_folder / "hindcast.csv")
+    rows = bands[bands["statistic"] == "skilled_emigration_rate_iab20"]
+    observed = rows[["statistic", "area", "year"]].assign(
+        value=rows["simulated_mean"] * 1.5 + 0.01  # the model too low: outside most bands
+    )
+    file = tmp_path / "observed.csv"
+    observed.to_csv(file, index=False)
+    assert main(["hindcast", str(run_folder), "--observed", str(file)]) == 0
+    out = capsys.readouterr().out
+    assert "skilled_emigration_rate_iab20 2004: 16 countries, Spearman" in out
+    scores = pd.read_csv(run_folder / "hindcast_scores.csv")
+    assert len(scores) == 2  # 2002 and 2004
+    assert (scores["coverage_80"] < 0.5).all()
+    joined = pd.read_csv(run_folder / "hindcast_observed.csv")
+    assert len(joined) == len(observed)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("statistic,area,year\nhuman_capital,GHA,2004\n", "column 'value' missing"),
+        ("statistic,area,year,value\nhuman_capital,GHA,2004,high\n", "'high' is not a number"),
+        ("statistic,area,year,value\nhuman_capital,GHA,1999,0.1\n", "no observation matches"),
+    ],
+)
+def test_a_bad_observed_file_is_one_clear_line(run_folder, tmp_path, capsys, text, expected):
+    file = tmp_path / "observed.csv"
+    file.write_text(text, encoding="utf-8")
+    assert main(["hindcast", str(run_folder), "--observed", str(file)]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and str(file) in err
+    assert err.strip().count("\n") == 0
+
+
+def test_the_shipped_hindcast_scenario_draws_from_the_calibration():
+    scenario = load_scenario("scenarios/hindcast_2000_2010.toml")
+    assert scenario.start_year == 2000 and scenario.years == 10
+    assert scenario.replications >= 20
+    assert scenario.posterior is not None  # parameter sets drawn from the posterior
