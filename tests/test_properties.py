@@ -97,3 +97,17 @@ def test_classes_round_trip(keys):
     unique, agent_class = classes_of([keys[:, 0], keys[:, 1], keys[:, 2]], [5, 5, 5])
     assert np.array_equal(unique[agent_class], keys)
     assert len(np.unique(unique, axis=0)) == len(unique)
+
+
+def test_a_shock_at_a_severity_cap_of_one_leaves_wages_positive():
+    """Found by the property test above: severity_cap = 1 with a strong shock wiped wages out,
+    log(wage) became undefined and NaN reached the enrolment counts."""
+    from simulation.mechanisms.economy import set_wages
+
+    params = Params(agents_per_country=20, severity_cap=1.0, shock_wage_damage=2.0)
+    model = MigrationModel(WORLD, params, rng=0)
+    model.state.shock[:] = 1.0
+    set_wages(model)
+    assert np.all(model.state.wage_unskilled > 0) and np.all(model.state.wage_skilled > 0)
+    model.step()
+    assert np.all(np.isfinite(model.state.wage_skilled))

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from simulation.model import MigrationModel
 
 MIN_HUMAN_CAPITAL = 0.005
+MIN_WAGE_KEPT = 1e-6  # share of the wage a shock at severity_cap = 1 leaves
 
 
 def update_economy(model: MigrationModel) -> None:
@@ -53,7 +54,9 @@ def set_wages(model: MigrationModel) -> None:
     """Unskilled wage from GDP per head and productivity; skilled wage with a scarcity premium."""
     p, s = model.params, model.state
     damage = np.minimum(p.severity_cap, p.shock_wage_damage * s.shock) if p.m7_shocks else 0.0
-    s.wage_unskilled = p.unskilled_wage_share * s.gdppc * s.productivity * (1 - damage)
+    # a shock at the cap of 1 would wipe wages out and leave log(wage) undefined: keep a trace
+    kept = np.maximum(1 - damage, MIN_WAGE_KEPT)
+    s.wage_unskilled = p.unskilled_wage_share * s.gdppc * s.productivity * kept
     h = model.human_capital() if p.m8_economy else s.tertiary_share_start
     scarcity = (np.maximum(h, MIN_HUMAN_CAPITAL) / p.premium_reference_share) ** (
         -p.scarcity_elasticity
