@@ -8,7 +8,6 @@ table (`simulation.PARAMETERS`), the statistics it can produce and the targets t
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import tomllib
@@ -25,7 +24,7 @@ from calibration.targets import TargetsTableError, read_targets
 from calibration.task import DEFAULT_SIMULATOR
 from experiments.errors import UserError
 from experiments.scenario import load_scenario, shown_path
-from experiments.scenario_schema import NAME_PATTERN, Problem, ScenarioError
+from experiments.scenario_schema import NAME_PATTERN, Problem, ScenarioError, _suggest, value_at
 from simulation.events import PolicyEvent
 from simulation.parameters import SPECS, ParameterError, Params
 from simulation.world import WORLD_NAMES, World, load_world
@@ -325,28 +324,14 @@ def _problems(error: ValidationError, shown: str, raw: dict[str, Any]) -> list[P
         elif item["type"] == "missing":
             message = f"missing (required); allowed: {allowed}"
         else:
-            message = f"got {_show(_lookup(raw, loc))}; allowed: {allowed}"
+            message = f"got {_show(value_at(raw, loc))}; allowed: {allowed}"
         found.setdefault(key, Problem(shown, key, message))
     return list(found.values())
-
-
-def _lookup(raw: Any, loc: tuple[Any, ...]) -> Any:
-    for part in loc:
-        try:
-            raw = raw[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return raw
 
 
 def _show(value: Any) -> str:
     text = json.dumps(value, default=str)
     return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _suggest(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _check(table: CalibrationTable, path: Path, shown: str, text: str) -> CalibrationConfig:

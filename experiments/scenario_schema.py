@@ -142,7 +142,7 @@ def problems_from(error: ValidationError, file: str, raw: dict[str, Any]) -> lis
     found: dict[str, Problem] = {}
     for item in error.errors():
         loc = _trim(item["loc"])
-        key = _key(loc)
+        key = key_path(loc)
         if key not in found:
             found[key] = Problem(file, key, _explain(loc, item, raw))
     return list(found.values())
@@ -157,14 +157,16 @@ def _trim(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     return loc[:1]
 
 
-def _key(loc: tuple[Any, ...]) -> str:
+def key_path(loc: tuple[Any, ...]) -> str:
+    """A pydantic error location as the user wrote it: `events[2].year`."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
 
-def _lookup(raw: Any, loc: tuple[Any, ...]) -> Any:
+def value_at(raw: Any, loc: tuple[Any, ...]) -> Any:
+    """The raw value at an error location (None where the file has none)."""
     for part in loc:
         try:
             raw = raw[part]
@@ -214,7 +216,7 @@ def _explain(loc: tuple[Any, ...], item: dict[str, Any], raw: dict[str, Any]) ->
         allowed = TOP_KEYS.get(str(last), "")
     if kind == "missing":
         return f"missing (required); allowed: {allowed}"
-    return f"got {_show(_lookup(raw, loc))}; allowed: {allowed}"
+    return f"got {_show(value_at(raw, loc))}; allowed: {allowed}"
 
 
 def event_allowed(kind: str, field: str) -> str:

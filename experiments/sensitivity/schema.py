@@ -12,7 +12,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from experiments.scenario_schema import NAME_PATTERN, Problem, ScenarioError, _show, _suggest
+from experiments.scenario_schema import (
+    NAME_PATTERN,
+    Problem,
+    ScenarioError,
+    _show,
+    _suggest,
+    key_path,
+    value_at,
+)
 
 METHODS = ("sobol", "morris", "fast", "delta", "sweep")
 FUNCTIONS = {"ishigami": (("x1", "x2", "x3"), ("y",))}  # built-in tasks: inputs, outputs
@@ -133,7 +141,7 @@ def problems_from(error: ValidationError, file: str, raw: dict[str, Any]) -> lis
     found: dict[str, Problem] = {}
     for item in error.errors():
         loc = _trim(item["loc"])
-        key = _key(loc)
+        key = key_path(loc)
         if key not in found:
             found[key] = Problem(file, key, _explain(loc, item, raw))
     return list(found.values())
@@ -145,22 +153,6 @@ def _trim(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     if loc and loc[0] == "groups":
         return loc[:2]
     return loc[:1]
-
-
-def _key(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _lookup(raw: Any, loc: tuple[Any, ...]) -> Any:
-    for part in loc:
-        try:
-            raw = raw[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return raw
 
 
 def _explain(loc: tuple[Any, ...], item: dict[str, Any], raw: dict[str, Any]) -> str:
@@ -183,4 +175,4 @@ def _explain(loc: tuple[Any, ...], item: dict[str, Any], raw: dict[str, Any]) ->
         allowed = TOP_KEYS.get(last, "")
     if kind == "missing":
         return f"missing (required); allowed: {allowed}"
-    return f"got {_show(_lookup(raw, loc))}; allowed: {allowed}"
+    return f"got {_show(value_at(raw, loc))}; allowed: {allowed}"
