@@ -139,7 +139,7 @@ def browser_demos(url: str) -> None:
         app.choose(".bg-country", "Bangladesh")
         app.step_to(DROUGHT_YEAR)
         app.page.locator(".bg-shock").click()
-        app.page.get_by_text("drought in Bangladesh").wait_for()
+        app.page.locator("li", has_text="drought in Bangladesh").wait_for()
         app.step_to(DROUGHT_END)
         app.page.get_by_role("button", name="Emigration rate").click()
         app.shot("classroom_drought.png")
