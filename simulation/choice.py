@@ -9,13 +9,16 @@ row k shifted by k, which makes a single `searchsorted` serve every class at onc
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import logsumexp, softmax
+from scipy.special import logsumexp
 
 
 def logit_probabilities(utility: np.ndarray) -> np.ndarray:
-    """Row-wise softmax; -inf marks an unavailable option; a row with none available is 0."""
+    """Row-wise softmax; -inf marks an unavailable option; a row with none available is 0.
+    It is scipy's softmax, exp(u - max) / sum, without its array-API overhead."""
     available = np.isfinite(utility).any(axis=1, keepdims=True)
-    return np.where(available, softmax(np.where(available, utility, 0.0), axis=1), 0.0)
+    safe = np.where(available, utility, 0.0)
+    weight = np.exp(safe - safe.max(axis=1, keepdims=True))
+    return np.where(available, weight / weight.sum(axis=1, keepdims=True), 0.0)
 
 
 def logit_with_inclusive_value(utility: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -115,13 +115,16 @@ def study_utility(model: MigrationModel, doctorate: bool) -> np.ndarray:
     """(origins, countries) utility of studying in each country; home has no abroad terms."""
     p, s = model.params, model.state
     n = s.n
+    t = model.year_terms  # this year's shared terms, when the step has made them
     u = np.broadcast_to(p.study_quality_weight * s.edu_quality, (n, n)).copy()
-    abroad = p.study_income_weight * np.log(s.gdppc[None, :] / s.gdppc[:, None])
+    income_gap = np.log(s.gdppc[None, :] / s.gdppc[:, None]) if t is None else t.income_gap
+    abroad = p.study_income_weight * income_gap
     abroad -= model.fixed.study_distance
     visa = s.visa["scientists"] if doctorate else s.visa["students"]
     abroad += p.study_visa_weight * np.log(np.maximum(visa, p.visa_floor))[None, :]
     if p.m6_diaspora:
-        abroad += p.study_diaspora_weight * np.log1p(model.corridors.diaspora / p.diaspora_scale)
+        size = np.log1p(model.corridors.diaspora / p.diaspora_scale) if t is None else None
+        abroad += p.study_diaspora_weight * (size if t is None else t.diaspora_size)
     member = s.memberships(model.year).astype(float)
     abroad += p.study_convention_weight * ((member @ member.T) > 0)
     abroad += s.study_abroad_constant[:, None] + s.study_destination_constant[None, :]

@@ -68,15 +68,18 @@ def expected_wage(model: MigrationModel, degree: np.ndarray, factor: np.ndarray)
 @dataclass
 class MoveTerms:
     """The parts of a destination's utility, as (countries x countries) matrices for the
-    year: indexed by degree country g, location l or origin o (rows) and destination d."""
+    year: indexed by degree country g, location l or origin o (rows) and destination d.
+    Terms that are added together in every utility are summed here once a year."""
 
     wage: np.ndarray  # [g, d] wage_weight x ln expected pay of a degree from g in d
     skilled_share: np.ndarray  # [g, d] share of that pay from skilled work (recognised)
     distance: np.ndarray  # [l, d] moving cost by distance
-    network: np.ndarray  # [o, d] network effect of the diaspora
-    language: np.ndarray  # [o, d] shared official language
-    visa: dict[bool, np.ndarray]  # doctorate -> [o, d] visa openness (after ethical caps)
+    ties: np.ndarray  # [o, d] network effect of the diaspora + shared official language
+    visa: np.ndarray  # [o + n x doctorate, d] visa openness (after ethical caps)
     place: np.ndarray  # [d] social openness and gravity mass
+    leaving: np.ndarray  # [o, d] origin intercept + corridor constant of leaving home
+    diaspora_size: np.ndarray  # [o, d] ln(1 + diaspora / scale), shared with M2
+    income_gap: np.ndarray  # [o, d] ln(GDP per head of d / of o), M2
 
 
 def move_terms(model: MigrationModel) -> MoveTerms:
@@ -85,7 +88,8 @@ def move_terms(model: MigrationModel) -> MoveTerms:
     n = s.n
     pay = expected_wage(model, np.arange(n), np.ones(n))
     recognised = c.recognition * s.wage_skilled[None, :]
-    network = p.network_elasticity * np.log1p(c.diaspora / p.diaspora_scale)
+    diaspora_size = np.log1p(c.diaspora / p.diaspora_scale)
+    network = p.network_elasticity * diaspora_size
     cap = 1 - c.ethical_cap.T
 
     def visa(group: str) -> np.ndarray:
@@ -96,11 +100,13 @@ def move_terms(model: MigrationModel) -> MoveTerms:
         wage=p.wage_weight * np.log(pay),
         skilled_share=recognised / pay,
         distance=model.fixed.move_distance,
-        network=network if p.m6_diaspora else np.zeros((n, n)),
-        language=model.fixed.language,
-        visa={False: visa("skilled"), True: visa("scientists")},
+        ties=(network if p.m6_diaspora else np.zeros((n, n))) + model.fixed.language,
+        visa=np.concatenate([visa("skilled"), visa("scientists")]),
         place=p.social_openness_weight * s.social_openness
         + p.destination_size_weight * np.log(s.destination_share),
+        leaving=s.emigration_constant[:, None] + c.corridor_constant,
+        diaspora_size=diaspora_size,
+        income_gap=np.log(s.gdppc[None, :] / s.gdppc[:, None]),
     )
 
 
@@ -118,20 +124,16 @@ def move_utility(
     `move_cost_base`. A class's skill factor f enters to first order: ln EW(f) is taken as
     ln EW(1) + ln f x the skilled share of the pay, which keeps every term a row of a
     per-year matrix."""
-    p, s, c = model.params, model.state, model.corridors
+    p = model.params
     t = model.year_terms if model.year_terms is not None else move_terms(model)
     log_factor = p.wage_weight * np.log(np.asarray(factor, dtype=float))
     u = t.wage[degree] + log_factor[:, None] * t.skilled_share[degree]
     u -= t.distance[location]
-    u += t.network[origin] + t.language[origin]
-    u += np.where(doctorate[:, None], t.visa[True][origin], t.visa[False][origin])
+    u += t.ties[origin]
+    u += t.visa[origin + len(t.place) * np.asarray(doctorate, dtype=np.int64)]
     u += t.place[None, :]
     leaving = (location == origin)[:, None]
-    u += np.where(
-        leaving,
-        s.emigration_constant[origin][:, None] + c.corridor_constant[origin],
-        -p.move_cost_base,
-    )
+    u += np.where(leaving, t.leaving[origin], -p.move_cost_base)
     rows = np.arange(len(origin))
     u[rows, location] = -np.inf
     u[rows, origin] = -np.inf
@@ -289,11 +291,14 @@ def _pieces_to_small_destinations(
     class_mass = np.bincount(cls, pop.weight[rows] * choice.elsewhere, minlength=n_classes)
     expected = class_mass[:, None] * choice.destinations * small
     cap = weight_caps(model)
-    count = stochastic_round(expected / cap[None, :], rng.random(expected.shape))
-    klass, destination = np.nonzero(count)
+    uniforms = rng.random(expected.shape)  # one per cell, drawn whether used or not
+    klass, destination = np.nonzero(expected)  # a cell expecting nobody rounds to 0
+    repeats = stochastic_round(
+        expected[klass, destination] / cap[destination], uniforms[klass, destination]
+    )
+    klass, destination, repeats = klass[repeats > 0], destination[repeats > 0], repeats[repeats > 0]
     if not len(klass):
         return None
-    repeats = count[klass, destination]
     klass, destination = np.repeat(klass, repeats), np.repeat(destination, repeats)
     stayer_weight = pop.weight[rows] * staying
     member, has_stayers = pick_by_weight(cls, stayer_weight, klass, rng.random(len(klass)))
