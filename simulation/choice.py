@@ -16,9 +16,11 @@ def logit_probabilities(utility: np.ndarray) -> np.ndarray:
     """Row-wise softmax; -inf marks an unavailable option; a row with none available is 0.
     It is scipy's softmax, exp(u - max) / sum, without its array-API overhead."""
     available = np.isfinite(utility).any(axis=1, keepdims=True)
-    safe = np.where(available, utility, 0.0)
+    every_row = bool(available.all())  # the usual case: no masking needed
+    safe = utility if every_row else np.where(available, utility, 0.0)
     weight = np.exp(safe - safe.max(axis=1, keepdims=True))
-    return np.where(available, weight / weight.sum(axis=1, keepdims=True), 0.0)
+    probs = weight / weight.sum(axis=1, keepdims=True)
+    return probs if every_row else np.where(available, probs, 0.0)
 
 
 def logit_with_inclusive_value(utility: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
