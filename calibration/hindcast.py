@@ -106,5 +106,15 @@ def describe_scores(scores: pd.DataFrame) -> list[str]:
         lines.append(
             f"{row.statistic} {row.year}: {row.countries} countries, Spearman {row.spearman:.3f}, "
             f"R^2 {row.r2:.3f}, {against}, {100 * row.coverage_80:.0f}% inside the 80% band"
+            + _beside_persistence(row)
         )
     return lines
+
+
+def _beside_persistence(row) -> str:
+    """What persistence alone ranks, and whether the model's changes point the right way."""
+    rho = getattr(row, "spearman_persistence", np.nan)
+    r = getattr(row, "change_correlation", np.nan)
+    if not (np.isfinite(rho) and np.isfinite(r)):
+        return ""
+    return f"; persistence alone: Spearman {rho:.3f}; simulated vs observed change: r {r:.2f}"

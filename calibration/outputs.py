@@ -218,7 +218,13 @@ def best_run_implausibility(result: CalibrationResult) -> np.ndarray:
 
 def fit_scores(targets: pd.DataFrame, start_year: int) -> pd.DataFrame:
     """Per statistic and year over countries: R^2 (1 - SSres/SStot against the 1:1 line),
-    Spearman, mean absolute error of the model and of persistence (the start-year value)."""
+    Spearman, mean absolute error of the model and of persistence (the start-year value).
+
+    Two columns say how much better than persistence the model could rank and score:
+    `spearman_persistence` (the start-year values' own Spearman with the observations: a model
+    that only keeps the start's order scores this) and `change_correlation` (Pearson
+    correlation of the simulated and the observed change since the start year: whether the
+    model moves countries the way they moved)."""
     if "simulated_mean" not in targets:
         return pd.DataFrame()
     rows = []
@@ -243,19 +249,39 @@ def fit_scores(targets: pd.DataFrame, start_year: int) -> pd.DataFrame:
             "mae_persistence": np.nan,
             "mae_model_same_countries": np.nan,
             "error_vs_persistence": np.nan,
+            "spearman_persistence": np.nan,
+            "change_correlation": np.nan,
             "persistence_year": start_year,
         }
         if len(persistence):
             p_obs = persistence["value"].to_numpy()
-            mae_p = float(np.mean(np.abs(p_obs - persistence["start_year_value"].to_numpy())))
-            mae_m = float(np.mean(np.abs(p_obs - persistence["simulated_mean"].to_numpy())))
+            start = persistence["start_year_value"].to_numpy()
+            p_sim = persistence["simulated_mean"].to_numpy()
+            mae_p = float(np.mean(np.abs(p_obs - start)))
+            mae_m = float(np.mean(np.abs(p_obs - p_sim)))
             row.update(
                 mae_persistence=mae_p,
                 mae_model_same_countries=mae_m,
                 error_vs_persistence=mae_m / mae_p if mae_p > 0 else np.nan,
+                spearman_persistence=_spearman(p_obs, start),
+                change_correlation=_correlation(p_sim - start, p_obs - start),
             )
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rho, NaN when either side is constant or too short."""
+    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return np.nan
+    return float(stats.spearmanr(a, b).statistic)
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson's r, NaN when either side is constant or too short."""
+    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return np.nan
+    return float(np.corrcoef(a, b)[0, 1])
 
 
 def summary_implausibility(result: CalibrationResult) -> list[np.ndarray]:

@@ -262,7 +262,10 @@ def write_report(result: CalibrationResult, path: Path) -> Path:
         "R² = 1 − Σ(obs − sim)² / Σ(obs − mean obs)², against the 1:1 line. Persistence carries "
         f"the observed {config.start_year} value forward; error/persistence is the model's mean "
         "absolute error divided by persistence's, on the countries with both (below 1: the model "
-        "beats persistence).</p>",
+        "beats persistence). spearman_persistence is what persistence alone ranks (a model "
+        "that keeps the start's order scores about this); change_correlation is the correlation "
+        "of the simulated with the observed change since the start year (does the model move "
+        "countries the way they moved?).</p>",
         _scatter(targets, scores),
         _bands(targets),
         _table(scores) if not scores.empty else "",

@@ -100,3 +100,24 @@ def test_the_shipped_hindcast_scenario_draws_from_the_calibration():
     assert scenario.start_year == 2000 and scenario.years == 10
     assert scenario.replications >= 20
     assert scenario.posterior is not None  # parameter sets drawn from the posterior
+
+
+def test_scores_say_what_persistence_ranks_and_whether_changes_point_the_right_way(run_folder):
+    main(["hindcast", str(run_folder)])
+    bands = pd.read_csv(run_folder / "hindcast.csv")
+    # observed = start + twice the simulated change: the changes agree perfectly
+    observed = bands[["statistic", "area", "year"]].assign(
+        value=bands["start_year_value"] + 2 * (bands["simulated_mean"] - bands["start_year_value"])
+    )
+    _, scores = score_hindcast(bands, observed, 2000)
+    assert np.allclose(scores["change_correlation"], 1.0)
+    # observed = start - the simulated change: the model moves every country the wrong way
+    against = observed.assign(
+        value=bands["start_year_value"] - (bands["simulated_mean"] - bands["start_year_value"])
+    )
+    _, scores = score_hindcast(bands, against, 2000)
+    assert np.allclose(scores["change_correlation"], -1.0)
+    # observed = the start value: persistence ranks perfectly
+    stay = observed.assign(value=bands["start_year_value"])
+    _, scores = score_hindcast(bands, stay, 2000)
+    assert np.allclose(scores["spearman_persistence"], 1.0)
