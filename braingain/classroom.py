@@ -164,13 +164,15 @@ SHOCK_KIND = "shock"
 # --- presets --------------------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def presets() -> dict[str, Any]:
-    """The shipped scenarios by name (baseline first), loaded with the scenario loader."""
+    """The shipped what-if scenarios by name (baseline first), loaded with the scenario loader.
+    Scenarios that draw their parameters from a calibration's posterior (the hindcast) are left
+    out: a class watches one run, which cannot show a posterior's spread."""
     from experiments.scenario import load_scenarios
 
     files = sorted(SCENARIO_DIR.glob("*.toml"), key=lambda p: (p.stem != "baseline", p.stem))
     if not files:
         return {}
-    return {s.name: s for s in load_scenarios(files)}
+    return {s.name: s for s in load_scenarios(files) if s.posterior is None}
 
 
 def _present(world: World, names: Iterable[str]) -> tuple[str, ...]:

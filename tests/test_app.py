@@ -124,6 +124,7 @@ def test_same_seed_same_run_and_shock_hits_the_chosen_country():
 def test_presets_fit_the_teaching_world():
     available = presets()
     assert "baseline" in available and "climate_stress" in available
+    assert "hindcast_2000_2010" not in available  # posterior draws: not one classroom run
     teaching = load_world("teaching")
     kept, skipped = fit_events(available["climate_stress"].events, teaching)
     assert [e.kind for e in kept] == ["climate_trend"]
