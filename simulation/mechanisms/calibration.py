@@ -290,7 +290,7 @@ def project(flows: StartFlows, intercept: np.ndarray, years: int, recent_years: 
     )[:, None]
     chances = np.stack([flows.home_recent, flows.home_settled, flows.home_new, flows.home_new])
     chance_logit = logit(np.clip(chances, 1e-12, 1 - 1e-12))[:, None, :]
-    recent, settled = [0, 2], [1, 3]
+    recent, settled = slice(0, 4, 2), slice(1, 4, 2)  # views: no copies in the loop
     emigrants_start = abroad.sum(axis=(0, -1))
     size_start = np.log1p(flows.diaspora / flows.diaspora_scale)
     h_start = (flows.home.sum(axis=-1) + flows.immigrants) / flows.adults
