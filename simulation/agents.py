@@ -22,10 +22,12 @@ if TYPE_CHECKING:
 class Country(mesa.Agent):
     """One country of the world table; its state lives in `model.state` at `index`."""
 
-    def __init__(self, model: MigrationModel, index: int):
+    def __init__(self, model: MigrationModel, index: int, row: dict | None = None):
+        """`row`: the country's table row as a dict, if the caller has it (one pandas row
+        lookup per country costs more than the rest of a model's set-up of its agents)."""
         super().__init__(model)
         self.index = index
-        row = model.world.countries.iloc[index]
+        row = model.world.countries.iloc[index] if row is None else row
         self.iso3: str = row["iso3"]
         self.name: str = row["name"]
         self.region: str = row["region"]

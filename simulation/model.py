@@ -123,7 +123,8 @@ class MigrationModel(mesa.Model):
             self._init_people()
         else:
             self._copy_start(start)
-        self.countries = [Country(self, i) for i in range(world.n)]
+        table = world.countries[["iso3", "name", "region", "lon", "lat"]].to_dict("records")
+        self.countries = [Country(self, i, row) for i, row in enumerate(table)]
         self._nodes: dict[tuple[int, int], DiasporaNode] = {}
         self._person_handles: dict[int, Student | SkilledWorker] = {}
         self.records: list[dict[str, np.ndarray]] = []
