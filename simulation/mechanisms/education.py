@@ -113,10 +113,14 @@ def home_seats(model: MigrationModel, cohort: np.ndarray) -> np.ndarray:
 
 def study_utility(model: MigrationModel, doctorate: bool) -> np.ndarray:
     """(origins, countries) utility of studying in each country; home has no abroad terms."""
+    return _with_study_constants(model, _study_abroad_terms(model, doctorate))
+
+
+def _study_abroad_terms(model: MigrationModel, doctorate: bool) -> np.ndarray:
+    """(origins, countries): the abroad terms of `study_utility` before its calibrated
+    constants (which the destination calibration changes while these stay put)."""
     p, s = model.params, model.state
-    n = s.n
     t = model.year_terms  # this year's shared terms, when the step has made them
-    u = np.broadcast_to(p.study_quality_weight * s.edu_quality, (n, n)).copy()
     income_gap = np.log(s.gdppc[None, :] / s.gdppc[:, None]) if t is None else t.income_gap
     abroad = p.study_income_weight * income_gap
     abroad -= model.fixed.study_distance
@@ -127,8 +131,15 @@ def study_utility(model: MigrationModel, doctorate: bool) -> np.ndarray:
         abroad += p.study_diaspora_weight * (size if t is None else t.diaspora_size)
     member = s.memberships(model.year).astype(float)
     abroad += p.study_convention_weight * ((member @ member.T) > 0)
-    abroad += s.study_abroad_constant[:, None] + s.study_destination_constant[None, :]
-    u += abroad
+    return abroad
+
+
+def _with_study_constants(model: MigrationModel, abroad_terms: np.ndarray) -> np.ndarray:
+    """`study_utility` from its abroad terms: the constants added, home's quality alone."""
+    p, s = model.params, model.state
+    n = s.n
+    u = np.broadcast_to(p.study_quality_weight * s.edu_quality, (n, n)).copy()
+    u += abroad_terms + (s.study_abroad_constant[:, None] + s.study_destination_constant[None, :])
     np.fill_diagonal(u, p.study_quality_weight * s.edu_quality)
     return u
 
@@ -141,9 +152,12 @@ def study_places(model: MigrationModel, doctorate: bool) -> np.ndarray:
     return logit_probabilities(study_utility(model, doctorate))
 
 
-def abroad_choice(model: MigrationModel) -> np.ndarray:
-    """(origins, countries): where a new first-degree student who studies abroad goes."""
-    u = study_utility(model, doctorate=False)
+def abroad_choice(model: MigrationModel, abroad_terms: np.ndarray | None = None) -> np.ndarray:
+    """(origins, countries): where a new first-degree student who studies abroad goes
+    (`abroad_terms`: those of `_study_abroad_terms`, if already made)."""
+    if abroad_terms is None:
+        abroad_terms = _study_abroad_terms(model, doctorate=False)
+    u = _with_study_constants(model, abroad_terms)
     np.fill_diagonal(u, -np.inf)
     return logit_probabilities(u)
 
@@ -164,12 +178,13 @@ def calibrate_study_destinations(model: MigrationModel) -> np.ndarray:
     if inbound.sum() <= 0 or abroad.sum() <= 0:
         return abroad_choice(model)
     target = np.maximum(inbound / inbound.sum(), 1e-9)
+    terms = _study_abroad_terms(model, doctorate=False)  # only the constants change below
     for _ in range(DESTINATION_ITERATIONS):
-        flow = abroad @ abroad_choice(model)
+        flow = abroad @ abroad_choice(model, terms)
         share = flow / max(flow.sum(), 1e-300)
         s.study_destination_constant += np.log(target / np.maximum(share, 1e-300))
     s.study_destination_constant -= s.study_destination_constant.max()
-    return abroad_choice(model)
+    return abroad_choice(model, terms)
 
 
 def calibrate_study_abroad(model: MigrationModel, abroad_share: np.ndarray) -> None:
