@@ -289,13 +289,12 @@ def _pieces_to_small_destinations(
     rows, cls = choice.rows, choice.agent_class
     n_classes = small.shape[0]
     class_mass = np.bincount(cls, pop.weight[rows] * choice.elsewhere, minlength=n_classes)
-    expected = class_mass[:, None] * choice.destinations * small
     cap = weight_caps(model)
-    uniforms = rng.random(expected.shape)  # one per cell, drawn whether used or not
-    klass, destination = np.nonzero(expected)  # a cell expecting nobody rounds to 0
-    repeats = stochastic_round(
-        expected[klass, destination] / cap[destination], uniforms[klass, destination]
-    )
+    uniforms = rng.random(small.shape)  # one per cell, drawn whether used or not
+    # only the small cells (about a tenth) can expect pieces; a cell expecting nobody rounds to 0
+    klass, destination = np.nonzero(small)
+    expected = class_mass[klass] * choice.destinations[klass, destination]
+    repeats = stochastic_round(expected / cap[destination], uniforms[klass, destination])
     klass, destination, repeats = klass[repeats > 0], destination[repeats > 0], repeats[repeats > 0]
     if not len(klass):
         return None
