@@ -90,10 +90,13 @@ def move_terms(model: MigrationModel) -> MoveTerms:
     recognised = c.recognition * s.wage_skilled[None, :]
     diaspora_size = np.log1p(c.diaspora / p.diaspora_scale)
     network = p.network_elasticity * diaspora_size
-    cap = 1 - c.ethical_cap.T
+    capped = c.ethical_cap.any()
 
     def visa(group: str) -> np.ndarray:
-        open_to = s.visa[group][None, :] * cap
+        if not capped:  # the usual case: every origin meets the same openness (log per column)
+            row = p.visa_weight * np.log(np.maximum(s.visa[group], p.visa_floor))
+            return np.broadcast_to(row, (n, n))
+        open_to = s.visa[group][None, :] * (1 - c.ethical_cap.T)
         return p.visa_weight * np.log(np.maximum(open_to, p.visa_floor))
 
     return MoveTerms(
