@@ -147,31 +147,37 @@ def kind_budgets(budget: int, totals: np.ndarray) -> np.ndarray:
 
 
 def place_agents(
-    sizes: np.ndarray, agents: int, caps: np.ndarray, uniforms: np.ndarray
+    sizes: np.ndarray, agents: np.ndarray, caps: np.ndarray, uniforms: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Spread `agents` agents standing for sizes.sum() people over places: (weight, agents)
-    per place. A place smaller than one agent's share gets pieces of at most its weight cap,
-    their number rounded stochastically (so its expected people are its size) — no place
-    receives more than a cap-sized lump it was not due; the places at least one agent's share
-    big (and always the largest) share the rest in proportion to their sizes, absorbing the
-    rounding, so the total is exact."""
-    total = sizes.sum()
-    weight = np.zeros(len(sizes))
-    count = np.zeros(len(sizes), dtype=np.int64)
-    if agents <= 0 or total <= 0:
-        return weight, count
-    share = total / agents
-    big = sizes >= share
-    big[np.argmax(sizes)] = True  # the largest place always absorbs the rounding
-    unit = np.minimum(share, caps)
+    """Per row of `sizes` (rows, places), spread `agents[row]` agents standing for the row's
+    people over places: (weight, agents) per place. A place smaller than one agent's share
+    gets pieces of at most its weight cap, their number rounded stochastically (so its
+    expected people are its size) — no place receives more than a cap-sized lump it was not
+    due; the places at least one agent's share big (and always the largest) share the rest in
+    proportion to their sizes, absorbing the rounding, so the total is exact. All rows at once:
+    the per-row loop this replaces cost more than the rest of the start's people."""
+    rows = np.arange(len(sizes))
+    total = sizes.sum(axis=1)
+    active = (agents > 0) & (total > 0)
+    share = np.divide(total, agents, out=np.ones(len(sizes)), where=active)
+    big = sizes >= share[:, None]
+    big[rows, np.argmax(sizes, axis=1)] = True  # the largest place always absorbs the rounding
+    unit = np.minimum(share[:, None], caps[None, :])
     small = ~big & (sizes > 0)
-    pieces = np.where(small, stochastic_round(sizes / np.maximum(unit, 1e-300), uniforms), 0)
-    weight[small] = pieces[small] * unit[small]
-    count[small] = pieces[small]
-    if weight.sum() > total:  # rare: pieces rounded past the total; they shrink to fit
-        weight *= total / weight.sum()
-    weight[big] = sizes[big] * (total - weight.sum()) / sizes[big].sum()
-    count[big] = np.where(weight[big] > 0, np.maximum(np.round(weight[big] / share), 1), 0)
+    pieces = stochastic_round(sizes / np.maximum(unit, 1e-300), uniforms)
+    weight = np.where(small, pieces * unit, 0.0)
+    count = np.where(small, pieces, 0)
+    placed = weight.sum(axis=1)
+    over = placed > total  # rare: pieces rounded past the total; they shrink to fit
+    weight[over] *= (total[over] / placed[over])[:, None]
+    rest = total - weight.sum(axis=1)
+    # each row's big places summed alone, as the sum of a row's own big sizes (bit for bit)
+    big_total = np.array([row[mask].sum() for row, mask in zip(sizes, big, strict=True)])
+    weight = np.where(big, sizes * rest[:, None] / big_total[:, None], weight)
+    lumps = np.where(weight > 0, np.maximum(np.round(weight / share[:, None]), 1), 0)
+    count = np.where(big, lumps, count).astype(np.int64)
+    inactive = ~active
+    weight[inactive], count[inactive] = 0.0, 0
     return weight, count
 
 
@@ -230,27 +236,35 @@ def initial_groups(
     for kind, matrix in corridors.items():
         totals[:, kind] = matrix.sum(axis=1)
     budgets = kind_budgets(params.agents_per_country, totals)
-    origin, location, kind, weight, agents = [], [], [], [], []
-
-    def add(o: int, places: np.ndarray, k: int, people: np.ndarray, count: np.ndarray) -> None:
-        origin.append(np.full(len(places), o))
-        location.append(places)
-        kind.append(np.full(len(places), k))
-        weight.append(people)
-        agents.append(count)
-
     caps = params.agent_weight_cap * adults
     uniforms = rng.random((len(corridors), n, n))
-    for o in range(n):
-        for k in (HOME, STUDY_HOME):
-            if totals[o, k] > 0:
-                add(o, np.array([o]), k, totals[o, k : k + 1], budgets[o, k : k + 1])
-        for j, (k, matrix) in enumerate(corridors.items()):
-            people, count = place_agents(matrix[o], budgets[o, k], caps, uniforms[j, o])
-            places = np.flatnonzero(count)
-            add(o, places, k, people[places], count[places])
-    origin, location, kind, weight, agents = map(
-        np.concatenate, (origin, location, kind, weight, agents)
+    kinds = np.array(list(corridors))
+    with np.errstate(divide="ignore", invalid="ignore"):  # rows without people or agents
+        people, count = place_agents(
+            np.stack(list(corridors.values())).reshape(-1, n),
+            budgets[:, kinds].T.ravel(),
+            caps,
+            uniforms.reshape(-1, n),
+        )
+    people, count = people.reshape(-1, n, n), count.reshape(-1, n, n)  # [kind, origin, place]
+    # the groups: at home (natives, students) and abroad where agents were placed, ordered by
+    # origin, then home, study at home and the corridors in turn, then place
+    home_origin, at_home = np.nonzero(totals[:, [HOME, STUDY_HOME]] > 0)
+    home_kind = np.array([HOME, STUDY_HOME])[at_home]
+    corridor, corridor_origin, place = np.nonzero(count)
+    origin = np.concatenate([home_origin, corridor_origin])
+    location = np.concatenate([home_origin, place])
+    kind = np.concatenate([home_kind, kinds[corridor]])
+    weight = np.concatenate(
+        [totals[home_origin, home_kind], people[corridor, corridor_origin, place]]
+    )
+    agents = np.concatenate(
+        [budgets[home_origin, home_kind], count[corridor, corridor_origin, place]]
+    )
+    slot = np.concatenate([at_home, 2 + corridor])
+    order = np.argsort((origin * 5 + slot) * n + location)
+    origin, location, kind, weight, agents = (
+        column[order] for column in (origin, location, kind, weight, agents)
     )
     # natives absorb the sampled placement, so every country's skilled residents are exact
     worker_abroad = (kind == IAB) | (kind == NON_IAB)
