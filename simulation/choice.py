@@ -50,15 +50,17 @@ def sample_by_class(probs: np.ndarray, agent_class: np.ndarray, uniforms: np.nda
     probs: (classes, options), rows summing to 1; agent_class: (agents,) row index;
     uniforms: (agents,) in [0, 1).
     """
-    n_classes, n_options = probs.shape
+    n_options = probs.shape[1]
     if len(agent_class) == 0:
         return np.zeros(0, dtype=np.int64)
-    cum = np.minimum(np.cumsum(probs, axis=1), 1.0)  # rounding must not spill into the next row
+    # only the rows of classes that draw (often a small part of them); row k keeps its offset
+    # k, so each agent's search sees the same numbers as over all rows
+    used = np.unique(agent_class)
+    cum = np.minimum(np.cumsum(probs[used], axis=1), 1.0)  # rounding must not spill over
     cum[:, -1] = 1.0  # the last option closes every row
-    offsets = np.arange(n_classes, dtype=np.float64)[:, None]
-    flat = (cum + offsets).ravel()
+    flat = (cum + used[:, None].astype(np.float64)).ravel()
     position = np.searchsorted(flat, agent_class + uniforms, side="right")
-    choice = position - agent_class * n_options
+    choice = position - np.searchsorted(used, agent_class) * n_options
     return np.minimum(choice, n_options - 1)
 
 
