@@ -98,9 +98,11 @@ def displace_across_borders(model: MigrationModel, share: np.ndarray) -> None:
     mean_weight = skilled_here / np.maximum(np.bincount(location, minlength=s.n), 1)
     unit = np.minimum(weight_caps(model)[None, :], mean_weight[:, None])
     expected = (share * skilled_here)[:, None] * where
-    count = stochastic_round(expected / np.maximum(unit, 1e-300), rng.random(expected.shape))
-    source, destination = np.nonzero(count)
-    repeats = count[source, destination]
+    uniforms = rng.random(expected.shape)  # one per cell, drawn whether used or not
+    hit = np.flatnonzero(share > 0)  # other rows expect nobody (a quarter are hit in a year)
+    count = stochastic_round(expected[hit] / np.maximum(unit[hit], 1e-300), uniforms[hit])
+    row, destination = np.nonzero(count)
+    source, repeats = hit[row], count[row, destination]
     source, destination = np.repeat(source, repeats), np.repeat(destination, repeats)
     if not len(source):
         return
