@@ -36,6 +36,7 @@ from simulation.mechanisms.graduation import (
 )
 from simulation.mechanisms.migration import (
     MoveTerms,
+    diaspora_size,
     migration_step,
     move_terms,
     ties_fade_and_years_abroad_grow,
@@ -259,8 +260,9 @@ class MigrationModel(mesa.Model):
         apply_events(self, [e for e in self.events if e.year == self.year])
         shock_step(self)  # 1 shocks, displacement and the displaced's return (M7)
         update_economy(self)  # 2 drivers, productivity, ICT, wages (M8)
-        self.corridors.recognition = recognition_matrix(self)  # (M5)
-        self.year_terms = move_terms(self)  # destination utilities until M4 is done
+        size = diaspora_size(self)  # the year's network size, for M5, M4 and M2
+        self.corridors.recognition = recognition_matrix(self, size)  # (M5)
+        self.year_terms = move_terms(self, size)  # destination utilities until M4 is done
         update_perceived_prospect(self)  # (M1)
         enrol(self)  # 3-4 education choice and where to study (M1, M2)
         abroad, at_home = graduate(self)  # 4 graduation (M3)

@@ -82,14 +82,20 @@ class MoveTerms:
     income_gap: np.ndarray  # [o, d] ln(GDP per head of d / of o), M2
 
 
-def move_terms(model: MigrationModel) -> MoveTerms:
-    """This year's destination terms (cheap: a few countries x countries operations)."""
+def diaspora_size(model: MigrationModel) -> np.ndarray:
+    """[o, d] ln(1 + diaspora / scale): the size term of the network effects (M4, M5, M2)."""
+    return np.log1p(model.corridors.diaspora / model.params.diaspora_scale)
+
+
+def move_terms(model: MigrationModel, size: np.ndarray | None = None) -> MoveTerms:
+    """This year's destination terms (cheap: a few countries x countries operations);
+    `size`: this year's `diaspora_size`, if already made (a log per corridor is not cheap)."""
     p, s, c = model.params, model.state, model.corridors
     n = s.n
     pay = expected_wage(model, np.arange(n), np.ones(n))
     recognised = c.recognition * s.wage_skilled[None, :]
-    diaspora_size = np.log1p(c.diaspora / p.diaspora_scale)
-    network = p.network_elasticity * diaspora_size
+    size = diaspora_size(model) if size is None else size
+    network = p.network_elasticity * size
     capped = c.ethical_cap.any()
 
     def visa(group: str) -> np.ndarray:
@@ -108,7 +114,7 @@ def move_terms(model: MigrationModel) -> MoveTerms:
         place=p.social_openness_weight * s.social_openness
         + p.destination_size_weight * np.log(s.destination_share),
         leaving=s.emigration_constant[:, None] + c.corridor_constant,
-        diaspora_size=diaspora_size,
+        diaspora_size=size,
         income_gap=np.log(s.gdppc[None, :] / s.gdppc[:, None]),
     )
 

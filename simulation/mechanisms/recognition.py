@@ -19,8 +19,10 @@ if TYPE_CHECKING:
     from simulation.model import MigrationModel
 
 
-def recognition_matrix(model: MigrationModel) -> np.ndarray:
-    """R[g, d] for the current year."""
+def recognition_matrix(
+    model: MigrationModel, diaspora_size: np.ndarray | None = None
+) -> np.ndarray:
+    """R[g, d] for the current year (`diaspora_size`: ln(1 + diaspora / scale), if made)."""
     p, s, c = model.params, model.state, model.corridors
     n = s.n
     if not p.m5_recognition:
@@ -37,7 +39,9 @@ def recognition_matrix(model: MigrationModel) -> np.ndarray:
         + c.bilateral
     )
     if p.m6_diaspora:
-        r = r + p.recognition_diaspora_weight * np.log1p(c.diaspora / p.diaspora_scale)
+        if diaspora_size is None:
+            diaspora_size = np.log1p(c.diaspora / p.diaspora_scale)
+        r = r + p.recognition_diaspora_weight * diaspora_size
     r = np.clip(r, 0.0, 1.0)
     np.fill_diagonal(r, 1.0)
     return r
