@@ -266,8 +266,12 @@ def migration_step(model: MigrationModel, post_study_rows: np.ndarray) -> None:
     new_loc[pick == HOME] = pop.origin[rows][pick == HOME]
     movers = np.flatnonzero(pick == ELSEWHERE)
     if len(movers):
-        big = choice.destinations * ~small
-        big = big / np.maximum(big.sum(axis=1, keepdims=True), 1e-300)
+        # destinations among the big cells, only for the classes of movers (np.zeros leaves
+        # the other rows' memory untouched)
+        drawing = np.unique(choice.agent_class[movers])
+        cells = choice.destinations[drawing] * ~small[drawing]
+        big = np.zeros(choice.destinations.shape)
+        big[drawing] = cells / np.maximum(cells.sum(axis=1, keepdims=True), 1e-300)
         new_loc[movers] = sample_by_class(big, choice.agent_class[movers], rng.random(len(movers)))
     # expected flows to small destinations, realised as cap-sized pieces of the stayers
     staying = pick == STAY
