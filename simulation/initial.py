@@ -154,8 +154,8 @@ def place_agents(
     gets pieces of at most its weight cap, their number rounded stochastically (so its
     expected people are its size) — no place receives more than a cap-sized lump it was not
     due; the places at least one agent's share big (and always the largest) share the rest in
-    proportion to their sizes, absorbing the rounding, so the total is exact. All rows at once:
-    the per-row loop this replaces cost more than the rest of the start's people."""
+    proportion to their sizes, absorbing the rounding, so the total is exact. All rows at once
+    (a loop over the default world's 528 rows took about 80 ms)."""
     rows = np.arange(len(sizes))
     total = sizes.sum(axis=1)
     active = (agents > 0) & (total > 0)
