@@ -35,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from simulation.choice import stochastic_round
 from simulation.parameters import Params
@@ -118,7 +119,11 @@ def students_abroad_matrix(world: World, students: np.ndarray, spread: np.ndarra
     n = world.n
     outbound = np.clip(np.nan_to_num(world.column("outbound_ratio")), 0.0, 20.0)
     system = np.eye(n) + np.diag(outbound) - outbound[:, None] * spread.T
-    abroad = np.clip(np.linalg.solve(system, outbound * students), 0.0, 0.95 * students)
+    # one BLAS thread: a threaded solve rounds differently, so the same seed would give other
+    # results on a machine (or in a worker) with another number of BLAS threads
+    with threadpool_limits(1, user_api="blas"):
+        solved = np.linalg.solve(system, outbound * students)
+    abroad = np.clip(solved, 0.0, 0.95 * students)
     return abroad[:, None] * spread
 
 

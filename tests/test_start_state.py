@@ -84,3 +84,23 @@ def test_start_year_row_comes_first_with_unobserved_flows(start, world):
     assert np.isnan(record["emigrations"]).all() and np.isnan(record["returns"]).all()
     workers = model.pop.kind == WORKER
     assert record["skilled_residents"].sum() == pytest.approx(model.pop.weight[workers].sum())
+
+
+def test_students_abroad_do_not_depend_on_the_number_of_blas_threads(world):
+    """The start's linear solve runs on one BLAS thread whatever the caller's setting (Dask's
+    workers and one-core machines use 1, a local process pool all cores): a threaded solve
+    rounds differently, and the same seed must give the same bits everywhere."""
+    from threadpoolctl import threadpool_limits
+
+    from simulation.initial import students_abroad_matrix
+
+    rng = np.random.default_rng(3)
+    spread = rng.random((world.n, world.n))
+    np.fill_diagonal(spread, 0.0)
+    spread /= spread.sum(axis=1, keepdims=True)
+    students = rng.random(world.n) * 1e5
+    results = []
+    for threads in (1, 2, 4):
+        with threadpool_limits(threads, user_api="blas"):
+            results.append(students_abroad_matrix(world, students, spread).tobytes())
+    assert results[0] == results[1] == results[2]
