@@ -20,6 +20,7 @@ from simulation.choice import (
     classes_of,
     inclusive_value,
     logit_probabilities,
+    logit_with_inclusive_value,
     pick_option,
     sample_by_class,
     stochastic_round,
@@ -96,6 +97,27 @@ def test_inclusive_value_is_the_log_sum_of_available_options():
     assert iv[0] == pytest.approx(np.log(4.0))
     assert iv[1] == -np.inf
     assert iv[2] == pytest.approx(800 + np.log(2.0))
+
+
+def test_logit_with_inclusive_value_per_row():
+    """Each row is scaled by its own best option (rows of very different size both work); a
+    row with one available option gives it probability 1; a row with none gives 0 and -inf."""
+    u = np.array(
+        [
+            [1000.0, 1000.0, -np.inf],
+            [0.0, np.log(3.0), -np.inf],
+            [-np.inf, -np.inf, -np.inf],
+            [5.0, -np.inf, -np.inf],
+        ]
+    )
+    probs, value = logit_with_inclusive_value(u)
+    assert probs == pytest.approx(
+        np.array([[0.5, 0.5, 0.0], [0.25, 0.75, 0.0], [0.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    )
+    assert value[[0, 1, 3]] == pytest.approx([1000 + np.log(2.0), np.log(4.0), 5.0])
+    assert value[2] == -np.inf
+    assert probs[:2] == pytest.approx(logit_probabilities(u[:2]))
+    assert value[:2] == pytest.approx(inclusive_value(u[:2]))
 
 
 def test_sample_by_class_reads_each_agents_own_row():
@@ -1979,6 +2001,28 @@ def test_leaving_chance_is_the_models_own_choice():
         expected = np.bincount(o, mass * leave, minlength=N) / np.bincount(o, mass, minlength=N)
         assert calibration.leaving_chance(flows, intercept) == pytest.approx(expected, rel=1e-6)
         assert batch[row] == pytest.approx(expected, rel=1e-6)
+
+
+def test_leaving_chance_weights_groups_by_their_mass_and_is_zero_without_any():
+    """The chance of leaving is the mass-weighted mean over an origin's groups of home workers,
+    whatever the mass (here below one person); an origin with no home workers has chance 0."""
+    from scipy.special import expit
+
+    from simulation.mechanisms import calibration
+
+    flows = toy_flows(
+        fresh(),
+        leave_origin=np.array([0, 1, 2, 2, 3]),  # no group of origin 4
+        leave_mass=np.array([3.0, 0.5, 2.0, 6.0, 0.2]),
+        leave_logit=np.array([-2.0, -1.0, -3.0, 0.5, -1.5]),
+    )
+    intercept = np.array([0.5, -1.0, 2.0, 0.0, -3.0])
+    p = expit(flows.leave_logit + intercept[flows.leave_origin])
+    expected = [p[0], p[1], (2 * p[2] + 6 * p[3]) / 8, p[4], 0.0]
+    assert calibration.leaving_chance(flows, intercept) == pytest.approx(expected, rel=1e-12)
+    batch = calibration.leaving_chance(flows, np.stack([intercept, intercept + 1]))
+    assert batch.shape == (2, N) and batch[0] == pytest.approx(expected, rel=1e-12)
+    assert batch[1, 4] == 0.0
 
 
 def test_graduates_staying_is_the_models_own_post_study_choice():
