@@ -1982,6 +1982,49 @@ def test_start_flows_consider_as_the_model_does():
     assert not still.consider_home.any() and not still.consider_recent.any()
 
 
+@pytest.mark.parametrize(("young", "mid"), [(32.5, 48.0), (33.0, 47.5)])
+def test_consider_by_age_reads_each_bins_middle_age(young, mid):
+    """An age bin takes M4's rate of its middle age (young below young_age, old from mid_age
+    on; M4's bounds sit on a bin's middle here), times the shock factor at home or the mean
+    factor where the origin's emigrants live (1 where it has none, whatever their number),
+    capped at 1."""
+    import types
+
+    from simulation.mechanisms.calibration import consider_by_age
+
+    p = Params(
+        young_age=young,
+        mid_age=mid,
+        retirement_age=65.0,
+        consider_rate_young=0.5,
+        consider_rate_mid=0.1,
+        consider_rate_old=0.02,
+        consider_rate_recent=0.25,
+        shock_move_sensitivity=4.0,
+    )
+    model = types.SimpleNamespace(params=p, state=types.SimpleNamespace(n=N))
+    shock = np.array([0.5, 0.0, 0.2, 0.1, 0.3])
+    origin = np.array([0, 0, 1, 2, 3])  # origin 4 has no emigrants, origin 3 half a person
+    location = np.array([1, 2, 0, 4, 0])
+    weight = np.array([1.0, 3.0, 2.0, 10.0, 0.5])
+    got = consider_by_age(model, shock, origin, location, weight, 8, 5.0)
+    middle = [27.5, 32.5, 37.5, 42.5, 47.5, 52.5, 57.5, 62.5]
+    band = np.array([0.5 if a < young else 0.1 if a < mid else 0.02 for a in middle])
+    abroad = np.array([(1 * 1 + 3 * 1.8) / 4, 3.0, 2.2, 3.0, 1.0])
+    home = 1 + 4 * shock
+    assert got["consider_home"] == pytest.approx(np.minimum(np.outer(home, band), 1.0))
+    assert got["consider_settled"] == pytest.approx(np.minimum(np.outer(abroad, band), 1.0))
+    recent = np.maximum(band, 0.25)
+    assert got["consider_recent"] == pytest.approx(np.minimum(np.outer(abroad, recent), 1.0))
+    assert (got["consider_home"] == 1.0).any() and (got["consider_recent"] == 1.0).any()
+    assert (got["consider_settled"] == 1.0).any()
+    # without M7 a shock does not move anyone (as in consider_probability), at home or abroad
+    model.params = p.replace(m7_shocks=False)
+    calm = consider_by_age(model, shock, origin, location, weight, 8, 5.0)
+    assert calm["consider_home"] == pytest.approx(np.tile(band, (N, 1)))
+    assert calm["consider_settled"] == pytest.approx(np.tile(band, (N, 1)))
+
+
 def test_leaving_chance_is_the_models_own_choice():
     from simulation.mechanisms import calibration
     from simulation.mechanisms.migration import choice_probabilities, consider_probability
