@@ -2266,6 +2266,26 @@ def test_projection_without_feedbacks_or_growth():
         assert part == pytest.approx(want, rel=1e-9)
 
 
+def test_projection_of_a_country_without_diaspora_or_skilled_people():
+    """A diaspora that starts at 0 adds no network effect until it grows; a country with
+    almost no skilled people (under one person) keeps its own human capital, floored only at
+    zero."""
+    from simulation.mechanisms.calibration import project
+
+    home = np.tile(np.linspace(100.0, 30.0, 8), (N, 1))
+    home[3] = 1e-3  # C03: a thousandth of a skilled person per age bin, no immigrants
+    flows = toy_flows(
+        fresh(),
+        home=home,
+        diaspora=np.array([2000.0, 500.0, 0.0, 100.0, 3000.0]),
+        immigrants=np.array([50.0, 10.0, 0.0, 0.0, 80.0]),
+    )
+    intercept = np.array([0.5, -0.5, 1.0, 0.0, 0.2])
+    expected = project_by_hand(flows, intercept, 2, recent_years=3)
+    for part, want in zip(project(flows, intercept, 2, 3), expected, strict=True):
+        assert part == pytest.approx(want, rel=1e-9)
+
+
 def test_emigration_rate_of_stocks():
     from simulation.mechanisms.calibration import emigration_rate
 
