@@ -2136,6 +2136,49 @@ def test_home_chances_of_emigrants_are_the_models_own():
     assert flows.home_new[den > 0] == pytest.approx(num[den > 0] / den[den > 0], rel=1e-6)
 
 
+def test_home_chances_of_an_empty_group_are_those_of_all_the_origins_emigrants():
+    """Where an origin has no recent (or no settled) emigrants, or no students abroad, their
+    chance of going home is that of all its emigrants; a group of under one person is still
+    the group's own."""
+    from simulation.mechanisms import calibration
+    from simulation.mechanisms.migration import choice_probabilities, consider_probability
+
+    model = fresh()
+    pop, p = model.pop, model.params
+    away = (pop.kind == WORKER) & (pop.location != pop.origin)
+    recent = away & (pop.years_abroad < p.recent_years)
+    pop.column("years_abroad")[away & (pop.origin == 4)] = p.recent_years + 2  # none recent
+    pop.column("years_abroad")[away & (pop.origin == 1)] = 0  # none settled
+    pop.column("weight")[recent & (pop.origin == 3)] *= 1e-6  # C03's recent: under a person
+    students = (pop.kind == STUDENT) & (pop.location != pop.origin)
+    pop.column("location")[students & (pop.origin == 4)] = 4  # C04 has nobody studying abroad
+    pop.column("weight")[students & (pop.origin == 2)] *= 1e-6  # C02's: under a person
+    flows = start_flows_at_zero(model)
+
+    model.state.emigration_constant[:] = 0.0
+    rows = np.flatnonzero(away)
+    mass = pop.weight[rows] * consider_probability(model, rows, calibration.expected_shock(model))
+    chance = mass * choice_probabilities(model, rows, np.zeros(len(rows))).home
+    o = pop.origin[rows]
+    every = np.bincount(o, chance, minlength=N) / np.bincount(o, mass, minlength=N)
+    assert flows.home_recent[4] == pytest.approx(every[4], rel=1e-9)
+    assert flows.home_settled[1] == pytest.approx(every[1], rel=1e-9)
+    assert flows.home_new[4] == pytest.approx(every[4], rel=1e-9)
+    few = pop.years_abroad[rows] < p.recent_years
+    own = chance[few & (o == 3)].sum() / mass[few & (o == 3)].sum()
+    assert mass[few & (o == 3)].sum() < 1
+    assert flows.home_recent[3] == pytest.approx(own, rel=1e-9)
+    assert abs(own - every[3]) > 1e-6
+    studying = np.flatnonzero(students & (pop.origin == 2))
+    yearly = pop.weight[studying] / np.maximum(
+        p.first_degree_years + pop.doctorate[studying] * p.doctorate_years - 1, 1
+    )
+    later = choice_probabilities(model, studying, np.zeros(len(studying))).home
+    assert yearly.sum() < 1
+    assert flows.home_new[2] == pytest.approx((yearly * later).sum() / yearly.sum(), rel=1e-9)
+    assert abs(flows.home_new[2] - every[2]) > 1e-6
+
+
 def toy_flows(model, **fields):
     """The model's start flows with some fields replaced by simple values (all origins alike
     unless given), for checking the projection's rule by hand."""
