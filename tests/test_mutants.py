@@ -2096,6 +2096,20 @@ def test_graduates_staying_is_the_models_own_post_study_choice():
     )
 
 
+def test_with_two_year_degrees_every_first_degree_student_graduates_within_the_year():
+    """A year's graduates are the students in their last year: with a two-year first degree
+    every first-degree student of the start has one year left, so all of them count."""
+    model = fresh(first_degree_years=2)
+    flows = start_flows_at_zero(model)
+    pop, p = model.pop, model.params
+    students = np.flatnonzero(pop.kind == STUDENT)
+    first = ~pop.doctorate[students]
+    assert first.any() and (pop.study_left[students][first] == 1).all()
+    years_left = np.where(first, 1, 1 + p.doctorate_years)  # study_left: 1 .. duration - 1
+    expected = np.bincount(pop.origin[students], pop.weight[students] / years_left, minlength=N)
+    assert flows.graduates == pytest.approx(expected)
+
+
 def test_without_post_study_stays_every_graduate_comes_home():
     from simulation.mechanisms import calibration
 
