@@ -2046,6 +2046,31 @@ def test_leaving_chance_is_the_models_own_choice():
         assert batch[row] == pytest.approx(expected, rel=1e-6)
 
 
+def test_leaving_chance_weights_home_workers_who_choose_differently():
+    """Home workers of one origin with different leaving chances (here doctorates, who meet
+    other visas, among first-degree holders) count by their weight times their chance of
+    considering a move."""
+    from simulation.mechanisms import calibration
+    from simulation.mechanisms.migration import choice_probabilities, consider_probability
+
+    model = fresh()
+    pop = model.pop
+    home = np.flatnonzero((pop.kind == WORKER) & (pop.location == pop.origin))
+    doctors = home[(pop.origin[home] % 2 == 0) & (np.arange(len(home)) % 3 == 0)]
+    pop.column("doctorate")[doctors] = True
+    pop.column("weight")[doctors] *= 5.0
+    model.state.visa["scientists"][:] = 0.05  # a doctorate's move is far less likely
+    flows = start_flows_at_zero(model)
+    assert (np.bincount(flows.leave_origin, minlength=N)[[0, 2, 4]] > 1).all()
+    consider = consider_probability(model, home, calibration.expected_shock(model))
+    intercept = np.array([0.5, -1.0, 2.0, 0.0, -3.0])
+    model.state.emigration_constant[:] = intercept
+    leave = choice_probabilities(model, home, np.zeros(len(home))).elsewhere
+    mass, o = pop.weight[home] * consider, pop.origin[home]
+    expected = np.bincount(o, mass * leave, minlength=N) / np.bincount(o, mass, minlength=N)
+    assert calibration.leaving_chance(flows, intercept) == pytest.approx(expected, rel=1e-6)
+
+
 def test_leaving_chance_weights_groups_by_their_mass_and_is_zero_without_any():
     """The chance of leaving is the mass-weighted mean over an origin's groups of home workers,
     whatever the mass (here below one person); an origin with no home workers has chance 0."""
