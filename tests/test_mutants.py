@@ -20,6 +20,7 @@ from simulation.choice import (
     classes_of,
     inclusive_value,
     logit_probabilities,
+    logit_with_inclusive_value,
     pick_option,
     sample_by_class,
     stochastic_round,
@@ -96,6 +97,27 @@ def test_inclusive_value_is_the_log_sum_of_available_options():
     assert iv[0] == pytest.approx(np.log(4.0))
     assert iv[1] == -np.inf
     assert iv[2] == pytest.approx(800 + np.log(2.0))
+
+
+def test_logit_with_inclusive_value_per_row():
+    """Each row is scaled by its own best option (rows of very different size both work); a
+    row with one available option gives it probability 1; a row with none gives 0 and -inf."""
+    u = np.array(
+        [
+            [1000.0, 1000.0, -np.inf],
+            [0.0, np.log(3.0), -np.inf],
+            [-np.inf, -np.inf, -np.inf],
+            [5.0, -np.inf, -np.inf],
+        ]
+    )
+    probs, value = logit_with_inclusive_value(u)
+    assert probs == pytest.approx(
+        np.array([[0.5, 0.5, 0.0], [0.25, 0.75, 0.0], [0.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    )
+    assert value[[0, 1, 3]] == pytest.approx([1000 + np.log(2.0), np.log(4.0), 5.0])
+    assert value[2] == -np.inf
+    assert probs[:2] == pytest.approx(logit_probabilities(u[:2]))
+    assert value[:2] == pytest.approx(inclusive_value(u[:2]))
 
 
 def test_sample_by_class_reads_each_agents_own_row():
@@ -1960,6 +1982,49 @@ def test_start_flows_consider_as_the_model_does():
     assert not still.consider_home.any() and not still.consider_recent.any()
 
 
+@pytest.mark.parametrize(("young", "mid"), [(32.5, 48.0), (33.0, 47.5)])
+def test_consider_by_age_reads_each_bins_middle_age(young, mid):
+    """An age bin takes M4's rate of its middle age (young below young_age, old from mid_age
+    on; M4's bounds sit on a bin's middle here), times the shock factor at home or the mean
+    factor where the origin's emigrants live (1 where it has none, whatever their number),
+    capped at 1."""
+    import types
+
+    from simulation.mechanisms.calibration import consider_by_age
+
+    p = Params(
+        young_age=young,
+        mid_age=mid,
+        retirement_age=65.0,
+        consider_rate_young=0.5,
+        consider_rate_mid=0.1,
+        consider_rate_old=0.02,
+        consider_rate_recent=0.25,
+        shock_move_sensitivity=4.0,
+    )
+    model = types.SimpleNamespace(params=p, state=types.SimpleNamespace(n=N))
+    shock = np.array([0.5, 0.0, 0.2, 0.1, 0.3])
+    origin = np.array([0, 0, 1, 2, 3])  # origin 4 has no emigrants, origin 3 half a person
+    location = np.array([1, 2, 0, 4, 0])
+    weight = np.array([1.0, 3.0, 2.0, 10.0, 0.5])
+    got = consider_by_age(model, shock, origin, location, weight, 8, 5.0)
+    middle = [27.5, 32.5, 37.5, 42.5, 47.5, 52.5, 57.5, 62.5]
+    band = np.array([0.5 if a < young else 0.1 if a < mid else 0.02 for a in middle])
+    abroad = np.array([(1 * 1 + 3 * 1.8) / 4, 3.0, 2.2, 3.0, 1.0])
+    home = 1 + 4 * shock
+    assert got["consider_home"] == pytest.approx(np.minimum(np.outer(home, band), 1.0))
+    assert got["consider_settled"] == pytest.approx(np.minimum(np.outer(abroad, band), 1.0))
+    recent = np.maximum(band, 0.25)
+    assert got["consider_recent"] == pytest.approx(np.minimum(np.outer(abroad, recent), 1.0))
+    assert (got["consider_home"] == 1.0).any() and (got["consider_recent"] == 1.0).any()
+    assert (got["consider_settled"] == 1.0).any()
+    # without M7 a shock does not move anyone (as in consider_probability), at home or abroad
+    model.params = p.replace(m7_shocks=False)
+    calm = consider_by_age(model, shock, origin, location, weight, 8, 5.0)
+    assert calm["consider_home"] == pytest.approx(np.tile(band, (N, 1)))
+    assert calm["consider_settled"] == pytest.approx(np.tile(band, (N, 1)))
+
+
 def test_leaving_chance_is_the_models_own_choice():
     from simulation.mechanisms import calibration
     from simulation.mechanisms.migration import choice_probabilities, consider_probability
@@ -1979,6 +2044,53 @@ def test_leaving_chance_is_the_models_own_choice():
         expected = np.bincount(o, mass * leave, minlength=N) / np.bincount(o, mass, minlength=N)
         assert calibration.leaving_chance(flows, intercept) == pytest.approx(expected, rel=1e-6)
         assert batch[row] == pytest.approx(expected, rel=1e-6)
+
+
+def test_leaving_chance_weights_home_workers_who_choose_differently():
+    """Home workers of one origin with different leaving chances (here doctorates, who meet
+    other visas, among first-degree holders) count by their weight times their chance of
+    considering a move."""
+    from simulation.mechanisms import calibration
+    from simulation.mechanisms.migration import choice_probabilities, consider_probability
+
+    model = fresh()
+    pop = model.pop
+    home = np.flatnonzero((pop.kind == WORKER) & (pop.location == pop.origin))
+    doctors = home[(pop.origin[home] % 2 == 0) & (np.arange(len(home)) % 3 == 0)]
+    pop.column("doctorate")[doctors] = True
+    pop.column("weight")[doctors] *= 5.0
+    model.state.visa["scientists"][:] = 0.05  # a doctorate's move is far less likely
+    flows = start_flows_at_zero(model)
+    assert (np.bincount(flows.leave_origin, minlength=N)[[0, 2, 4]] > 1).all()
+    consider = consider_probability(model, home, calibration.expected_shock(model))
+    intercept = np.array([0.5, -1.0, 2.0, 0.0, -3.0])
+    model.state.emigration_constant[:] = intercept
+    leave = choice_probabilities(model, home, np.zeros(len(home))).elsewhere
+    mass, o = pop.weight[home] * consider, pop.origin[home]
+    expected = np.bincount(o, mass * leave, minlength=N) / np.bincount(o, mass, minlength=N)
+    assert calibration.leaving_chance(flows, intercept) == pytest.approx(expected, rel=1e-6)
+
+
+def test_leaving_chance_weights_groups_by_their_mass_and_is_zero_without_any():
+    """The chance of leaving is the mass-weighted mean over an origin's groups of home workers,
+    whatever the mass (here below one person); an origin with no home workers has chance 0."""
+    from scipy.special import expit
+
+    from simulation.mechanisms import calibration
+
+    flows = toy_flows(
+        fresh(),
+        leave_origin=np.array([0, 1, 2, 2, 3]),  # no group of origin 4
+        leave_mass=np.array([3.0, 0.5, 2.0, 6.0, 0.2]),
+        leave_logit=np.array([-2.0, -1.0, -3.0, 0.5, -1.5]),
+    )
+    intercept = np.array([0.5, -1.0, 2.0, 0.0, -3.0])
+    p = expit(flows.leave_logit + intercept[flows.leave_origin])
+    expected = [p[0], p[1], (2 * p[2] + 6 * p[3]) / 8, p[4], 0.0]
+    assert calibration.leaving_chance(flows, intercept) == pytest.approx(expected, rel=1e-12)
+    batch = calibration.leaving_chance(flows, np.stack([intercept, intercept + 1]))
+    assert batch.shape == (2, N) and batch[0] == pytest.approx(expected, rel=1e-12)
+    assert batch[1, 4] == 0.0
 
 
 def test_graduates_staying_is_the_models_own_post_study_choice():
@@ -2007,6 +2119,20 @@ def test_graduates_staying_is_the_models_own_post_study_choice():
     assert flows.graduates_at_home == pytest.approx(
         np.bincount(pop.origin[everyone][at_home], yearly[at_home], minlength=N)
     )
+
+
+def test_with_two_year_degrees_every_first_degree_student_graduates_within_the_year():
+    """A year's graduates are the students in their last year: with a two-year first degree
+    every first-degree student of the start has one year left, so all of them count."""
+    model = fresh(first_degree_years=2)
+    flows = start_flows_at_zero(model)
+    pop, p = model.pop, model.params
+    students = np.flatnonzero(pop.kind == STUDENT)
+    first = ~pop.doctorate[students]
+    assert first.any() and (pop.study_left[students][first] == 1).all()
+    years_left = np.where(first, 1, 1 + p.doctorate_years)  # study_left: 1 .. duration - 1
+    expected = np.bincount(pop.origin[students], pop.weight[students] / years_left, minlength=N)
+    assert flows.graduates == pytest.approx(expected)
 
 
 def test_without_post_study_stays_every_graduate_comes_home():
@@ -2047,6 +2173,49 @@ def test_home_chances_of_emigrants_are_the_models_own():
     o = pop.origin[students]
     num, den = np.bincount(o, yearly * later, minlength=N), np.bincount(o, yearly, minlength=N)
     assert flows.home_new[den > 0] == pytest.approx(num[den > 0] / den[den > 0], rel=1e-6)
+
+
+def test_home_chances_of_an_empty_group_are_those_of_all_the_origins_emigrants():
+    """Where an origin has no recent (or no settled) emigrants, or no students abroad, their
+    chance of going home is that of all its emigrants; a group of under one person is still
+    the group's own."""
+    from simulation.mechanisms import calibration
+    from simulation.mechanisms.migration import choice_probabilities, consider_probability
+
+    model = fresh()
+    pop, p = model.pop, model.params
+    away = (pop.kind == WORKER) & (pop.location != pop.origin)
+    recent = away & (pop.years_abroad < p.recent_years)
+    pop.column("years_abroad")[away & (pop.origin == 4)] = p.recent_years + 2  # none recent
+    pop.column("years_abroad")[away & (pop.origin == 1)] = 0  # none settled
+    pop.column("weight")[recent & (pop.origin == 3)] *= 1e-6  # C03's recent: under a person
+    students = (pop.kind == STUDENT) & (pop.location != pop.origin)
+    pop.column("location")[students & (pop.origin == 4)] = 4  # C04 has nobody studying abroad
+    pop.column("weight")[students & (pop.origin == 2)] *= 1e-6  # C02's: under a person
+    flows = start_flows_at_zero(model)
+
+    model.state.emigration_constant[:] = 0.0
+    rows = np.flatnonzero(away)
+    mass = pop.weight[rows] * consider_probability(model, rows, calibration.expected_shock(model))
+    chance = mass * choice_probabilities(model, rows, np.zeros(len(rows))).home
+    o = pop.origin[rows]
+    every = np.bincount(o, chance, minlength=N) / np.bincount(o, mass, minlength=N)
+    assert flows.home_recent[4] == pytest.approx(every[4], rel=1e-9)
+    assert flows.home_settled[1] == pytest.approx(every[1], rel=1e-9)
+    assert flows.home_new[4] == pytest.approx(every[4], rel=1e-9)
+    few = pop.years_abroad[rows] < p.recent_years
+    own = chance[few & (o == 3)].sum() / mass[few & (o == 3)].sum()
+    assert mass[few & (o == 3)].sum() < 1
+    assert flows.home_recent[3] == pytest.approx(own, rel=1e-9)
+    assert abs(own - every[3]) > 1e-6
+    studying = np.flatnonzero(students & (pop.origin == 2))
+    yearly = pop.weight[studying] / np.maximum(
+        p.first_degree_years + pop.doctorate[studying] * p.doctorate_years - 1, 1
+    )
+    later = choice_probabilities(model, studying, np.zeros(len(studying))).home
+    assert yearly.sum() < 1
+    assert flows.home_new[2] == pytest.approx((yearly * later).sum() / yearly.sum(), rel=1e-9)
+    assert abs(flows.home_new[2] - every[2]) > 1e-6
 
 
 def toy_flows(model, **fields):
@@ -2176,6 +2345,26 @@ def test_projection_without_feedbacks_or_growth():
     intercept = np.zeros(N)
     expected = project_by_hand(flows, intercept, 4, recent_years=5)
     for part, want in zip(project(flows, intercept, 4, 5), expected, strict=True):
+        assert part == pytest.approx(want, rel=1e-9)
+
+
+def test_projection_of_a_country_without_diaspora_or_skilled_people():
+    """A diaspora that starts at 0 adds no network effect until it grows; a country with
+    almost no skilled people (under one person) keeps its own human capital, floored only at
+    zero."""
+    from simulation.mechanisms.calibration import project
+
+    home = np.tile(np.linspace(100.0, 30.0, 8), (N, 1))
+    home[3] = 1e-3  # C03: a thousandth of a skilled person per age bin, no immigrants
+    flows = toy_flows(
+        fresh(),
+        home=home,
+        diaspora=np.array([2000.0, 500.0, 0.0, 100.0, 3000.0]),
+        immigrants=np.array([50.0, 10.0, 0.0, 0.0, 80.0]),
+    )
+    intercept = np.array([0.5, -0.5, 1.0, 0.0, 0.2])
+    expected = project_by_hand(flows, intercept, 2, recent_years=3)
+    for part, want in zip(project(flows, intercept, 2, 3), expected, strict=True):
         assert part == pytest.approx(want, rel=1e-9)
 
 
