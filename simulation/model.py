@@ -36,13 +36,16 @@ from simulation.mechanisms.graduation import (
 )
 from simulation.mechanisms.migration import (
     MoveTerms,
-    diaspora_size,
     migration_step,
     move_terms,
     ties_fade_and_years_abroad_grow,
 )
 from simulation.mechanisms.policy import apply_events
-from simulation.mechanisms.recognition import later_recognition_and_skill, recognition_matrix
+from simulation.mechanisms.recognition import (
+    diaspora_size,
+    later_recognition_and_skill,
+    recognition_matrix,
+)
 from simulation.mechanisms.shocks import shock_step
 from simulation.metrics import country_metrics, make_datacollector
 from simulation.parameters import Params

@@ -17,7 +17,13 @@ import numpy as np
 from scipy.special import expit, logit
 
 from simulation.choice import inclusive_value, logit_probabilities, stochastic_round
-from simulation.mechanisms.migration import emigration_destinations, expected_wage, weight_caps
+from simulation.mechanisms.migration import (
+    emigration_destinations,
+    expected_wage,
+    income_gap,
+    weight_caps,
+)
+from simulation.mechanisms.recognition import diaspora_size
 from simulation.population import STUDENT, tally
 
 if TYPE_CHECKING:
@@ -121,14 +127,13 @@ def _study_abroad_terms(model: MigrationModel, doctorate: bool) -> np.ndarray:
     constants (which the destination calibration changes while these stay put)."""
     p, s = model.params, model.state
     t = model.year_terms  # this year's shared terms, when the step has made them
-    income_gap = np.log(s.gdppc[None, :] / s.gdppc[:, None]) if t is None else t.income_gap
-    abroad = p.study_income_weight * income_gap
+    abroad = p.study_income_weight * (income_gap(model) if t is None else t.income_gap)
     abroad -= model.fixed.study_distance
     visa = s.visa["scientists"] if doctorate else s.visa["students"]
     abroad += p.study_visa_weight * np.log(np.maximum(visa, p.visa_floor))[None, :]
     if p.m6_diaspora:
-        size = np.log1p(model.corridors.diaspora / p.diaspora_scale) if t is None else None
-        abroad += p.study_diaspora_weight * (size if t is None else t.diaspora_size)
+        size = diaspora_size(model) if t is None else t.diaspora_size
+        abroad += p.study_diaspora_weight * size
     member = s.memberships(model.year).astype(float)
     abroad += p.study_convention_weight * ((member @ member.T) > 0)
     return abroad

@@ -35,7 +35,7 @@ from simulation.choice import (
     sample_by_class,
     stochastic_round,
 )
-from simulation.mechanisms.recognition import draw_recognition
+from simulation.mechanisms.recognition import diaspora_size, draw_recognition
 from simulation.pieces import pick_by_weight, within_weight
 from simulation.population import WORKER, tally, tally_pairs
 
@@ -82,9 +82,10 @@ class MoveTerms:
     income_gap: np.ndarray  # [o, d] ln(GDP per head of d / of o), M2
 
 
-def diaspora_size(model: MigrationModel) -> np.ndarray:
-    """[o, d] ln(1 + diaspora / scale): the size term of the network effects (M4, M5, M2)."""
-    return np.log1p(model.corridors.diaspora / model.params.diaspora_scale)
+def income_gap(model: MigrationModel) -> np.ndarray:
+    """[o, d] ln(GDP per head of d / of o): the income term of where to study (M2)."""
+    gdppc = model.state.gdppc
+    return np.log(gdppc[None, :] / gdppc[:, None])
 
 
 def move_terms(model: MigrationModel, size: np.ndarray | None = None) -> MoveTerms:
@@ -115,7 +116,7 @@ def move_terms(model: MigrationModel, size: np.ndarray | None = None) -> MoveTer
         + p.destination_size_weight * np.log(s.destination_share),
         leaving=s.emigration_constant[:, None] + c.corridor_constant,
         diaspora_size=size,
-        income_gap=np.log(s.gdppc[None, :] / s.gdppc[:, None]),
+        income_gap=income_gap(model),
     )
 
 

@@ -19,10 +19,13 @@ if TYPE_CHECKING:
     from simulation.model import MigrationModel
 
 
-def recognition_matrix(
-    model: MigrationModel, diaspora_size: np.ndarray | None = None
-) -> np.ndarray:
-    """R[g, d] for the current year (`diaspora_size`: ln(1 + diaspora / scale), if made)."""
+def diaspora_size(model: MigrationModel) -> np.ndarray:
+    """[o, d] ln(1 + diaspora / scale): the size term of the network effects (M5, M4, M2)."""
+    return np.log1p(model.corridors.diaspora / model.params.diaspora_scale)
+
+
+def recognition_matrix(model: MigrationModel, size: np.ndarray | None = None) -> np.ndarray:
+    """R[g, d] for the current year (`size`: this year's `diaspora_size`, if made)."""
     p, s, c = model.params, model.state, model.corridors
     n = s.n
     if not p.m5_recognition:
@@ -39,9 +42,8 @@ def recognition_matrix(
         + c.bilateral
     )
     if p.m6_diaspora:
-        if diaspora_size is None:
-            diaspora_size = np.log1p(c.diaspora / p.diaspora_scale)
-        r = r + p.recognition_diaspora_weight * diaspora_size
+        size = diaspora_size(model) if size is None else size
+        r = r + p.recognition_diaspora_weight * size
     r = np.clip(r, 0.0, 1.0)
     np.fill_diagonal(r, 1.0)
     return r
