@@ -6,11 +6,11 @@ Kept apart from cli.py (which only registers it), like the calibration command.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
 from experiments.errors import UserError
+from experiments.store import Store
 
 DESCRIPTION = """\
 Summarise a hindcast batch (e.g. `braingain run hindcast_2000_2010 --out results/hindcast
@@ -44,18 +44,18 @@ def add_hindcast_command(commands: Any) -> None:
     parser.set_defaults(func=cmd_hindcast)
 
 
-def _start_year(results: Path) -> int:
-    manifest = results / "manifest.json"
-    metrics = results / "metrics.parquet"
-    if not manifest.is_file() or not metrics.is_file():
+def _start_year(store: Store) -> int:
+    manifest = store.read_manifest()
+    if not manifest or not store.metrics_path.is_file():
         raise UserError(
-            f"{results}: no manifest.json and metrics.parquet; allowed: the output folder of a "
+            f"{store.out}: no manifest.json and metrics.parquet; allowed: the output folder of a "
             "finished `braingain run`"
         )
-    scenarios = json.loads(manifest.read_text(encoding="utf-8")).get("scenarios", [])
-    years = {s.get("start_year") for s in scenarios}
+    years = {s.get("start_year") for s in manifest.get("scenarios", [])}
     if len(years) != 1 or None in years:
-        raise UserError(f"{manifest}: allowed: one scenario (or several with one start year)")
+        raise UserError(
+            f"{store.manifest_path}: allowed: one scenario (or several with one start year)"
+        )
     return int(years.pop())
 
 
@@ -67,8 +67,9 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         score_hindcast,
     )
 
-    start = _start_year(args.results)
-    bands = hindcast_bands(args.results / "metrics.parquet", start)
+    store = Store(args.results)
+    start = _start_year(store)
+    bands = hindcast_bands(store.metrics_path, start)
     bands.to_csv(args.results / "hindcast.csv", index=False)
     print(f"wrote {args.results / 'hindcast.csv'} ({len(bands)} rows)")
     if args.observed is None:

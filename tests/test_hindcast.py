@@ -121,3 +121,11 @@ def test_scores_say_what_persistence_ranks_and_whether_changes_point_the_right_w
     stay = observed.assign(value=bands["start_year_value"])
     _, scores = score_hindcast(bands, stay, 2000)
     assert np.allclose(scores["spearman_persistence"], 1.0)
+
+
+def test_a_folder_that_is_not_a_run_is_one_clear_line(tmp_path, capsys):
+    (tmp_path / "manifest.json").write_text("{not json", encoding="utf-8")
+    assert main(["hindcast", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path) in err and "finished `braingain run`" in err
+    assert err.strip().count("\n") == 0
