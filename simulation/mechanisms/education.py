@@ -18,8 +18,8 @@ from scipy.special import expit, logit
 
 from simulation.choice import inclusive_value, logit_probabilities, stochastic_round
 from simulation.mechanisms.migration import (
+    degree_pay,
     emigration_destinations,
-    expected_wage,
     income_gap,
     weight_caps,
 )
@@ -47,8 +47,8 @@ def expected_return(model: MigrationModel, prospect: np.ndarray) -> np.ndarray:
         if model.params.use_fixed_prospect
         else (emigration_destinations(model))
     )
-    n = s.n
-    wage_abroad = (where * expected_wage(model, np.arange(n), np.ones(n))).sum(axis=1)
+    pay = degree_pay(model) if model.year_terms is None else model.year_terms.pay
+    wage_abroad = (where * pay).sum(axis=1)
     abroad = np.log(np.maximum(wage_abroad, 1.0) / s.wage_unskilled)
     return (1 - prospect) * home + prospect * abroad
 
@@ -58,7 +58,7 @@ def lottery_destinations(model: MigrationModel) -> np.ndarray:
     rich destination of the two-country setting); rows of origins with none are zero."""
     s = model.state
     probs = emigration_destinations(model)
-    better = expected_wage(model, np.arange(s.n), np.ones(s.n)) > s.wage_skilled[:, None]
+    better = degree_pay(model) > s.wage_skilled[:, None]
     probs = probs * better
     total = probs.sum(axis=1, keepdims=True)
     return np.divide(probs, total, out=np.zeros_like(probs), where=total > 0)

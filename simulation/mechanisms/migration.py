@@ -65,12 +65,22 @@ def expected_wage(model: MigrationModel, degree: np.ndarray, factor: np.ndarray)
     return expected_pay(model.corridors.recognition[degree], skilled, s.wage_unskilled[None, :])
 
 
+def degree_pay(model: MigrationModel) -> np.ndarray:
+    """[g, d] `expected_wage` of every degree country at skill factor 1: the year's pay matrix
+    (the same numbers, without gathering the recognition rows or multiplying by ones)."""
+    s = model.state
+    return expected_pay(
+        model.corridors.recognition, s.wage_skilled[None, :], s.wage_unskilled[None, :]
+    )
+
+
 @dataclass
 class MoveTerms:
     """The parts of a destination's utility, as (countries x countries) matrices for the
     year: indexed by degree country g, location l or origin o (rows) and destination d.
     Terms that are added together in every utility are summed here once a year."""
 
+    pay: np.ndarray  # [g, d] expected pay of a degree from g in d (`degree_pay`)
     wage: np.ndarray  # [g, d] wage_weight x ln expected pay of a degree from g in d
     skilled_share: np.ndarray  # [g, d] share of that pay from skilled work (recognised)
     distance: np.ndarray  # [l, d] moving cost by distance
@@ -93,7 +103,7 @@ def move_terms(model: MigrationModel, size: np.ndarray | None = None) -> MoveTer
     `size`: this year's `diaspora_size`, if already made (a log per corridor is not cheap)."""
     p, s, c = model.params, model.state, model.corridors
     n = s.n
-    pay = expected_wage(model, np.arange(n), np.ones(n))
+    pay = degree_pay(model)
     recognised = c.recognition * s.wage_skilled[None, :]
     size = diaspora_size(model) if size is None else size
     network = p.network_elasticity * size
@@ -107,6 +117,7 @@ def move_terms(model: MigrationModel, size: np.ndarray | None = None) -> MoveTer
         return p.visa_weight * np.log(np.maximum(open_to, p.visa_floor))
 
     return MoveTerms(
+        pay=pay,
         wage=p.wage_weight * np.log(pay),
         skilled_share=recognised / pay,
         distance=model.fixed.move_distance,
@@ -387,7 +398,15 @@ def ties_fade_and_years_abroad_grow(model: MigrationModel) -> None:
 
 
 def emigration_destinations(model: MigrationModel, doctorate: bool = False) -> np.ndarray:
-    """(origins, countries): where a new graduate at home would go if it emigrated."""
-    idx = np.arange(model.state.n)
-    u = move_utility(model, idx, idx, idx, np.full(len(idx), doctorate), np.ones(len(idx)))
+    """(origins, countries): where a new graduate at home would go if it emigrated: the
+    `move_utility` of the classes (o, o, o, doctorate) at skill factor 1, from the year's
+    matrices as they are (no row gathers; the zero skill-factor term left out)."""
+    t = model.year_terms if model.year_terms is not None else move_terms(model)
+    n = len(t.place)
+    u = t.wage - t.distance
+    u += t.ties
+    u += t.visa[n:] if doctorate else t.visa[:n]
+    u += t.place[None, :]
+    u += t.leaving
+    np.fill_diagonal(u, -np.inf)
     return logit_probabilities(u)
