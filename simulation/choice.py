@@ -15,10 +15,13 @@ from scipy.special import logsumexp
 def logit_probabilities(utility: np.ndarray) -> np.ndarray:
     """Row-wise softmax; -inf marks an unavailable option; a row with none available is 0.
     It is scipy's softmax, exp(u - max) / sum, without its array-API overhead."""
-    available = np.isfinite(utility).any(axis=1, keepdims=True)
+    top = utility.max(axis=1, keepdims=True)
+    available = top != -np.inf  # a row's best option is -inf only if it has none
     every_row = bool(available.all())  # the usual case: no masking needed
-    safe = utility if every_row else np.where(available, utility, 0.0)
-    weight = np.exp(safe - safe.max(axis=1, keepdims=True))
+    if not every_row:
+        utility = np.where(available, utility, 0.0)
+        top = np.where(available, top, 0.0)
+    weight = np.exp(utility - top)
     probs = weight / weight.sum(axis=1, keepdims=True)
     return probs if every_row else np.where(available, probs, 0.0)
 
