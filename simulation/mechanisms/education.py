@@ -23,7 +23,7 @@ from simulation.mechanisms.migration import (
     income_gap,
     weight_caps,
 )
-from simulation.mechanisms.recognition import diaspora_size
+from simulation.mechanisms.recognition import convention_links, diaspora_size
 from simulation.population import STUDENT, tally
 
 if TYPE_CHECKING:
@@ -134,18 +134,17 @@ def _study_abroad_terms(model: MigrationModel, doctorate: bool) -> np.ndarray:
     if p.m6_diaspora:
         size = diaspora_size(model) if t is None else t.diaspora_size
         abroad += p.study_diaspora_weight * size
-    member = s.memberships(model.year).astype(float)
-    abroad += p.study_convention_weight * ((member @ member.T) > 0)
+    abroad += p.study_convention_weight * convention_links(model).shared_any
     return abroad
 
 
 def _with_study_constants(model: MigrationModel, abroad_terms: np.ndarray) -> np.ndarray:
     """`study_utility` from its abroad terms: the constants added, home's quality alone."""
     p, s = model.params, model.state
-    n = s.n
-    u = np.broadcast_to(p.study_quality_weight * s.edu_quality, (n, n)).copy()
-    u += abroad_terms + (s.study_abroad_constant[:, None] + s.study_destination_constant[None, :])
-    np.fill_diagonal(u, p.study_quality_weight * s.edu_quality)
+    quality = p.study_quality_weight * s.edu_quality
+    u = abroad_terms + (s.study_abroad_constant[:, None] + s.study_destination_constant[None, :])
+    u += quality[None, :]  # quality + the rest, as one addition
+    np.fill_diagonal(u, quality)
     return u
 
 

@@ -9,7 +9,8 @@ recognised later and lose skill meanwhile; skill lost lowers their pay once reco
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -24,16 +25,42 @@ def diaspora_size(model: MigrationModel) -> np.ndarray:
     return np.log1p(model.corridors.diaspora / model.params.diaspora_scale)
 
 
+class ConventionLinks(NamedTuple):
+    """[g, d] pairs of countries linked by the recognition conventions they are party to."""
+
+    shared_regional: np.ndarray  # both party to the same regional convention
+    both_global: np.ndarray  # both party to the Global Convention
+    shared_any: np.ndarray  # both party to the same convention, regional or global
+
+
+def convention_links(model: MigrationModel) -> ConventionLinks:
+    """This year's `ConventionLinks` (M5 and M2). Membership changes only in the years a
+    country joins, so the matrices are made once per distinct membership table."""
+    member = model.state.memberships(model.year)
+    return _links(member.tobytes(), member.shape)
+
+
+@lru_cache(maxsize=32)
+def _links(packed: bytes, shape: tuple[int, int]) -> ConventionLinks:
+    member = np.frombuffer(packed, dtype=bool).reshape(shape).astype(float)
+    regional = member[:, :-1]
+    links = ConventionLinks(
+        shared_regional=(regional @ regional.T) > 0,
+        both_global=np.outer(member[:, -1], member[:, -1]) > 0,
+        shared_any=(member @ member.T) > 0,
+    )
+    for matrix in links:
+        matrix.flags.writeable = False  # shared between runs: nobody may change it
+    return links
+
+
 def recognition_matrix(model: MigrationModel, size: np.ndarray | None = None) -> np.ndarray:
     """R[g, d] for the current year (`size`: this year's `diaspora_size`, if made)."""
     p, s, c = model.params, model.state, model.corridors
     n = s.n
     if not p.m5_recognition:
         return np.ones((n, n))
-    member = s.memberships(model.year).astype(float)
-    regional = member[:, :-1]
-    shared_regional = (regional @ regional.T) > 0
-    both_global = np.outer(member[:, -1], member[:, -1]) > 0
+    shared_regional, both_global, _ = convention_links(model)
     r = (
         p.recognition_base
         + p.recognition_regional_boost * shared_regional
