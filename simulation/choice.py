@@ -78,6 +78,12 @@ def stochastic_round(expected: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     return (whole + (uniforms < expected - whole)).astype(np.int64)
 
 
+def nonzero_cells(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.nonzero` of a 2-D array, in the same (row-major) order: the flat positions split
+    into row and column, which is about three times faster for large matrices."""
+    return np.divmod(np.flatnonzero(matrix), matrix.shape[1])
+
+
 DENSE_LIMIT = 1 << 22  # combinations up to which classes are found with a presence table
 
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from simulation import METRICS, PARAMETERS, MigrationModel, Params, synthetic_world
-from simulation.choice import classes_of, logit_probabilities, sample_by_class
+from simulation.choice import classes_of, logit_probabilities, nonzero_cells, sample_by_class
 from simulation.mechanisms.education import enrolment_probability, study_utility
 from simulation.mechanisms.migration import emigration_destinations
 from simulation.metrics import metrics_frame
@@ -97,6 +97,17 @@ def test_classes_round_trip(keys):
     unique, agent_class = classes_of([keys[:, 0], keys[:, 1], keys[:, 2]], [5, 5, 5])
     assert np.array_equal(unique[agent_class], keys)
     assert len(np.unique(unique, axis=0)) == len(unique)
+
+
+@given(
+    matrix=arrays(
+        np.int64, st.tuples(st.integers(0, 6), st.integers(1, 6)), elements=st.integers(0, 2)
+    )
+)
+def test_nonzero_cells_is_nonzero_in_the_same_order(matrix):
+    rows, cols = nonzero_cells(matrix)
+    expected_rows, expected_cols = np.nonzero(matrix)
+    assert np.array_equal(rows, expected_rows) and np.array_equal(cols, expected_cols)
 
 
 def test_a_shock_at_a_severity_cap_of_one_leaves_wages_positive():

@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import expit, logit
 
-from simulation.choice import inclusive_value, logit_probabilities, stochastic_round
+from simulation.choice import (
+    inclusive_value,
+    logit_probabilities,
+    nonzero_cells,
+    stochastic_round,
+)
 from simulation.mechanisms.migration import (
     degree_pay,
     emigration_destinations,
@@ -250,7 +255,7 @@ def add_students(
     home = np.diag(cells).copy()
     count = stochastic_round(cells / np.maximum(unit, 1e-300), rng.random(cells.shape))
     count[np.arange(n), np.arange(n)] = np.ceil(home / np.maximum(np.diag(unit), 1e-300))
-    origin, location = np.nonzero(count)
+    origin, location = nonzero_cells(count)
     repeats = count[origin, location]
     at_home = origin == location
     weight = np.where(at_home, home[origin] / np.maximum(repeats, 1), unit[origin, location])

@@ -31,6 +31,7 @@ from simulation.choice import (
     classes_of,
     logit_probabilities,
     logit_with_inclusive_value,
+    nonzero_cells,
     pick_option,
     sample_by_class,
     stochastic_round,
@@ -317,7 +318,7 @@ def _pieces_to_small_destinations(
     cap = weight_caps(model)
     uniforms = rng.random(small.shape)  # one per cell, drawn whether used or not
     # only the small cells (about a tenth) can expect pieces; a cell expecting nobody rounds to 0
-    klass, destination = np.nonzero(small)
+    klass, destination = nonzero_cells(small)
     expected = class_mass[klass] * choice.destinations[klass, destination]
     repeats = stochastic_round(expected / cap[destination], uniforms[klass, destination])
     klass, destination, repeats = klass[repeats > 0], destination[repeats > 0], repeats[repeats > 0]
