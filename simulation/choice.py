@@ -32,9 +32,13 @@ def logit_with_inclusive_value(utility: np.ndarray) -> tuple[np.ndarray, np.ndar
     top = utility.max(axis=1, keepdims=True)
     available = np.isfinite(top)
     top = np.where(available, top, 0.0)
-    weight = np.exp(utility - top)
+    weight = np.subtract(utility, top)
+    np.exp(weight, out=weight)
     total = weight.sum(axis=1, keepdims=True)
-    probs = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+    if (total > 0).all():  # the usual case: every row has an option
+        probs = np.divide(weight, total, out=weight)
+    else:
+        probs = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
     with np.errstate(divide="ignore"):
         value = np.where(available[:, 0], top[:, 0] + np.log(total[:, 0]), -np.inf)
     return probs, value

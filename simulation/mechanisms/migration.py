@@ -149,7 +149,9 @@ def move_utility(
     p = model.params
     t = model.year_terms if model.year_terms is not None else move_terms(model)
     log_factor = p.wage_weight * np.log(np.asarray(factor, dtype=float))
-    u = t.wage[degree] + log_factor[:, None] * t.skilled_share[degree]
+    u = t.wage[degree]
+    skilled = np.flatnonzero(log_factor)  # classes whose skill has changed (about half)
+    u[skilled] += log_factor[skilled, None] * t.skilled_share[degree[skilled]]
     u -= t.distance[location]
     u += t.ties[origin]
     u += t.visa[origin + len(t.place) * np.asarray(doctorate, dtype=np.int64)]
@@ -230,12 +232,15 @@ def choice_probabilities(
     counts = np.bincount(agent_class, minlength=len(keys))
     class_factor = np.bincount(agent_class, factor, minlength=len(keys)) / counts
     class_weight = np.bincount(agent_class, pop.weight[rows], minlength=len(keys)) / counts
-    u_move = move_utility(model, keys[:, 0], keys[:, 1], keys[:, 2], keys[:, 3] == 1, class_factor)
+    # without emigration, classes at home have nowhere to go: their rows stay empty
+    scored = np.arange(len(keys)) if allow_leaving else np.flatnonzero(keys[:, 0] != keys[:, 2])
+    k = keys[scored]
+    u_move = move_utility(model, k[:, 0], k[:, 1], k[:, 2], k[:, 3] == 1, class_factor[scored])
     stay, home = stay_and_home_utility(model, rows, post_study)
     destinations, value = logit_with_inclusive_value(u_move)
-    elsewhere = value[agent_class]
     if not allow_leaving:
-        elsewhere = np.where(loc == o, -np.inf, elsewhere)
+        destinations, value = _scored_rows(destinations, value, scored, len(keys))
+    elsewhere = value[agent_class]
     probs = logit_probabilities(np.stack([stay, home, elsewhere], axis=1))
     return Choice(
         rows=rows,
@@ -246,6 +251,18 @@ def choice_probabilities(
         destinations=destinations,
         class_weight=class_weight,
     )
+
+
+def _scored_rows(
+    destinations: np.ndarray, value: np.ndarray, scored: np.ndarray, classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every class's destinations and inclusive value, from those of the `scored` classes
+    (the others: no destination, value -inf)."""
+    every_destination = np.zeros((classes, destinations.shape[1]))
+    every_destination[scored] = destinations
+    every_value = np.full(classes, -np.inf)
+    every_value[scored] = value
+    return every_destination, every_value
 
 
 def weight_caps(model: MigrationModel) -> np.ndarray:
