@@ -86,11 +86,19 @@ class MoveTerms:
     skilled_share: np.ndarray  # [g, d] share of that pay from skilled work (recognised)
     distance: np.ndarray  # [l, d] moving cost by distance
     ties: np.ndarray  # [o, d] network effect of the diaspora + shared official language
-    visa: np.ndarray  # [o + n x doctorate, d] visa openness (after ethical caps)
+    visa: np.ndarray  # [o + n x doctorate, d] visa openness (after ethical caps), or
+    # [doctorate, d] when no origin is capped (`visa_rows` picks the rows of classes)
     place: np.ndarray  # [d] social openness and gravity mass
     leaving: np.ndarray  # [o, d] origin intercept + corridor constant of leaving home
     diaspora_size: np.ndarray  # [o, d] ln(1 + diaspora / scale), shared with M2
     income_gap: np.ndarray  # [o, d] ln(GDP per head of d / of o), M2
+
+    def visa_rows(self, origin: np.ndarray, doctorate: np.ndarray) -> np.ndarray:
+        """(classes, countries): the visa term of each class (origin, doctorate)."""
+        doctorate = np.asarray(doctorate, dtype=np.int64)
+        if len(self.visa) == 2 * len(self.place):
+            return self.visa[origin + len(self.place) * doctorate]
+        return self.visa[doctorate]
 
 
 def income_gap(model: MigrationModel) -> np.ndarray:
@@ -112,8 +120,7 @@ def move_terms(model: MigrationModel, size: np.ndarray | None = None) -> MoveTer
 
     def visa(group: str) -> np.ndarray:
         if not capped:  # the usual case: every origin meets the same openness (log per column)
-            row = p.visa_weight * np.log(np.maximum(s.visa[group], p.visa_floor))
-            return np.broadcast_to(row, (n, n))
+            return p.visa_weight * np.log(np.maximum(s.visa[group][None, :], p.visa_floor))
         open_to = s.visa[group][None, :] * (1 - c.ethical_cap.T)
         return p.visa_weight * np.log(np.maximum(open_to, p.visa_floor))
 
@@ -154,7 +161,7 @@ def move_utility(
     u[skilled] += log_factor[skilled, None] * t.skilled_share[degree[skilled]]
     u -= t.distance[location]
     u += t.ties[origin]
-    u += t.visa[origin + len(t.place) * np.asarray(doctorate, dtype=np.int64)]
+    u += t.visa_rows(origin, doctorate)
     u += t.place[None, :]
     leaving = (location == origin)[:, None]
     u += np.where(leaving, t.leaving[origin], -p.move_cost_base)
@@ -423,7 +430,7 @@ def emigration_destinations(model: MigrationModel, doctorate: bool = False) -> n
     n = len(t.place)
     u = t.wage - t.distance
     u += t.ties
-    u += t.visa[n:] if doctorate else t.visa[:n]
+    u += t.visa_rows(np.arange(n), np.full(n, doctorate))
     u += t.place[None, :]
     u += t.leaving
     np.fill_diagonal(u, -np.inf)
