@@ -172,13 +172,17 @@ def move_utility(
 
 
 def stay_and_home_utility(
-    model: MigrationModel, rows: np.ndarray, post_study: np.ndarray
+    model: MigrationModel,
+    rows: np.ndarray,
+    post_study: np.ndarray,
+    factor: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-agent utility of staying where they are and of going home (-inf if at home)."""
+    """Per-agent utility of staying where they are and of going home (-inf if at home);
+    `factor`: the rows' `wage_factor`, if already made."""
     p, s, pop = model.params, model.state, model.pop
     o, g, loc = pop.origin[rows], pop.degree_country[rows], pop.location[rows]
     tie = pop.tie[rows].astype(float)
-    factor = wage_factor(model, rows)
+    factor = wage_factor(model, rows) if factor is None else factor
     at_home = loc == o
     wage_here = np.where(pop.recognised[rows], s.wage_skilled[loc] * factor, s.wage_unskilled[loc])
     stay = p.wage_weight * np.log(wage_here) + p.post_study_bonus * post_study
@@ -243,7 +247,7 @@ def choice_probabilities(
     scored = np.arange(len(keys)) if allow_leaving else np.flatnonzero(keys[:, 0] != keys[:, 2])
     k = keys[scored]
     u_move = move_utility(model, k[:, 0], k[:, 1], k[:, 2], k[:, 3] == 1, class_factor[scored])
-    stay, home = stay_and_home_utility(model, rows, post_study)
+    stay, home = stay_and_home_utility(model, rows, post_study, factor)
     destinations, value = logit_with_inclusive_value(u_move)
     if not allow_leaving:
         destinations, value = _scored_rows(destinations, value, scored, len(keys))
