@@ -8,21 +8,41 @@ row k shifted by k, which makes a single `searchsorted` serve every class at onc
 
 from __future__ import annotations
 
+from functools import reduce
+
 import numpy as np
 from scipy.special import logsumexp
+
+FEW_OPTIONS = 4  # up to this many columns, row maxima and sums are taken column by column
+
+
+def row_max(matrix: np.ndarray) -> np.ndarray:
+    """`matrix.max(axis=1, keepdims=True)`; for a few columns, column by column (numpy's
+    reduction along a short row is slow; the maximum is the same number either way)."""
+    if matrix.shape[1] > FEW_OPTIONS or matrix.shape[1] == 0:
+        return matrix.max(axis=1, keepdims=True)
+    return reduce(np.maximum, (matrix[:, k] for k in range(matrix.shape[1])))[:, None]
+
+
+def row_sum(matrix: np.ndarray) -> np.ndarray:
+    """`matrix.sum(axis=1, keepdims=True)`; for a few columns, column by column, added left to
+    right as numpy's row sum adds fewer than eight numbers (the same bits; a test checks)."""
+    if matrix.shape[1] > FEW_OPTIONS or matrix.shape[1] == 0:
+        return matrix.sum(axis=1, keepdims=True)
+    return reduce(np.add, (matrix[:, k] for k in range(matrix.shape[1])))[:, None]
 
 
 def logit_probabilities(utility: np.ndarray) -> np.ndarray:
     """Row-wise softmax; -inf marks an unavailable option; a row with none available is 0.
     It is scipy's softmax, exp(u - max) / sum, without its array-API overhead."""
-    top = utility.max(axis=1, keepdims=True)
+    top = row_max(utility)
     available = top != -np.inf  # a row's best option is -inf only if it has none
     every_row = bool(available.all())  # the usual case: no masking needed
     if not every_row:
         utility = np.where(available, utility, 0.0)
         top = np.where(available, top, 0.0)
     weight = np.exp(utility - top)
-    probs = weight / weight.sum(axis=1, keepdims=True)
+    probs = weight / row_sum(weight)
     return probs if every_row else np.where(available, probs, 0.0)
 
 
@@ -72,8 +92,16 @@ def sample_by_class(probs: np.ndarray, agent_class: np.ndarray, uniforms: np.nda
 
 
 def pick_option(probs: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-    """Index of the option each agent picks: probs is (agents, options), one uniform each."""
-    return (uniforms[:, None] >= np.cumsum(probs, axis=1)[:, :-1]).sum(axis=1)
+    """Index of the option each agent picks: probs is (agents, options), one uniform each:
+    the number of cumulative probabilities (but the last) that the uniform reaches."""
+    if probs.shape[1] > FEW_OPTIONS:
+        return (uniforms[:, None] >= np.cumsum(probs, axis=1)[:, :-1]).sum(axis=1)
+    pick = np.zeros(len(uniforms), dtype=np.int64)
+    cumulative = np.zeros(len(uniforms))
+    for k in range(probs.shape[1] - 1):  # a few columns: add up as cumsum does
+        cumulative = probs[:, k] if k == 0 else cumulative + probs[:, k]
+        pick += uniforms >= cumulative
+    return pick
 
 
 def stochastic_round(expected: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
