@@ -209,13 +209,16 @@ def consider_probability(model: MigrationModel, rows: np.ndarray, shock: np.ndar
     p, pop = model.params, model.pop
     age = pop.age[rows]
     by_band = np.array([p.consider_rate_young, p.consider_rate_mid, p.consider_rate_old])
-    base = by_band[(age >= p.young_age).astype(np.int64) + (age >= p.mid_age)]
+    band = (age >= p.young_age).astype(np.intp)
+    band += age >= p.mid_age
+    base = by_band[band]
     location = pop.location[rows]
-    recent = (location != pop.origin[rows]) & (pop.years_abroad[rows] < p.recent_years)
-    base = np.where(recent, np.maximum(base, p.consider_rate_recent), base)
-    if p.m7_shocks:
-        base = base * (1 + p.shock_move_sensitivity * shock[location])
-    return np.minimum(base, 1.0)
+    recent = location != pop.origin[rows]
+    recent &= pop.years_abroad[rows] < p.recent_years
+    base[recent] = np.maximum(base[recent], p.consider_rate_recent)
+    if p.m7_shocks:  # the raise is a country's: made per country, then looked up
+        base *= (1 + p.shock_move_sensitivity * shock)[location]
+    return np.minimum(base, 1.0, out=base)
 
 
 @dataclass
