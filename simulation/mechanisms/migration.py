@@ -209,13 +209,15 @@ def consider_probability(model: MigrationModel, rows: np.ndarray, shock: np.ndar
     p, pop = model.params, model.pop
     age = pop.age[rows]
     by_band = np.array([p.consider_rate_young, p.consider_rate_mid, p.consider_rate_old])
-    band = (age >= p.young_age).astype(np.intp)
-    band += age >= p.mid_age
-    base = by_band[band]
+    # one lookup per worker: three age bands, then the same raised for the recently arrived
+    rate = np.concatenate([by_band, np.maximum(by_band, p.consider_rate_recent)])
     location = pop.location[rows]
     recent = location != pop.origin[rows]
     recent &= pop.years_abroad[rows] < p.recent_years
-    base[recent] = np.maximum(base[recent], p.consider_rate_recent)
+    band = recent.view(np.int8) * np.int8(3)
+    band += age >= p.young_age
+    band += age >= p.mid_age
+    base = rate[band]
     if p.m7_shocks:  # the raise is a country's: made per country, then looked up
         base *= (1 + p.shock_move_sensitivity * shock)[location]
     return np.minimum(base, 1.0, out=base)
