@@ -16,25 +16,30 @@ from scipy.special import logsumexp
 FEW_OPTIONS = 4  # up to this many columns, row maxima and sums are taken column by column
 
 
-def row_max(matrix: np.ndarray) -> np.ndarray:
-    """`matrix.max(axis=1, keepdims=True)`; for a few columns, column by column (numpy's
-    reduction along a short row is slow; the maximum is the same number either way)."""
+def _narrow_rows(reduction: np.ufunc, matrix: np.ndarray) -> np.ndarray:
+    """`reduction.reduce(matrix, axis=1, keepdims=True)` for np.maximum or np.add; a matrix of
+    a few columns is reduced column by column, left to right (numpy's reduction along a short
+    row is slow). The same numbers as numpy's, which also adds fewer than eight numbers left to
+    right (a test checks the bits); a row of only -0.0 sums to -0.0 here, +0.0 in numpy."""
     if matrix.shape[1] > FEW_OPTIONS or matrix.shape[1] == 0:
-        return matrix.max(axis=1, keepdims=True)
-    return reduce(np.maximum, (matrix[:, k] for k in range(matrix.shape[1])))[:, None]
+        return reduction.reduce(matrix, axis=1, keepdims=True)
+    return reduce(reduction, (matrix[:, k] for k in range(matrix.shape[1])))[:, None]
+
+
+def row_max(matrix: np.ndarray) -> np.ndarray:
+    """`matrix.max(axis=1, keepdims=True)`, fast for a few columns."""
+    return _narrow_rows(np.maximum, matrix)
 
 
 def row_sum(matrix: np.ndarray) -> np.ndarray:
-    """`matrix.sum(axis=1, keepdims=True)`; for a few columns, column by column, added left to
-    right as numpy's row sum adds fewer than eight numbers (the same bits; a test checks)."""
-    if matrix.shape[1] > FEW_OPTIONS or matrix.shape[1] == 0:
-        return matrix.sum(axis=1, keepdims=True)
-    return reduce(np.add, (matrix[:, k] for k in range(matrix.shape[1])))[:, None]
+    """`matrix.sum(axis=1, keepdims=True)`, fast for a few columns (see `_narrow_rows`)."""
+    return _narrow_rows(np.add, matrix)
 
 
 def logit_probabilities(utility: np.ndarray) -> np.ndarray:
-    """Row-wise softmax; -inf marks an unavailable option; a row with none available is 0.
-    It is scipy's softmax, exp(u - max) / sum, without its array-API overhead."""
+    """Row-wise softmax; -inf marks an unavailable option; a row with none available (its
+    best option -inf) is 0; NaN or +inf in a row make it NaN. It is scipy's softmax,
+    exp(u - max) / sum, without its array-API overhead."""
     top = row_max(utility)
     available = top != -np.inf  # a row's best option is -inf only if it has none
     every_row = bool(available.all())  # the usual case: no masking needed
@@ -97,9 +102,10 @@ def pick_option(probs: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     if probs.shape[1] > FEW_OPTIONS:
         return (uniforms[:, None] >= np.cumsum(probs, axis=1)[:, :-1]).sum(axis=1)
     pick = np.zeros(len(uniforms), dtype=np.int64)
-    cumulative = np.zeros(len(uniforms))
+    cumulative = probs[:, 0]
     for k in range(probs.shape[1] - 1):  # a few columns: add up as cumsum does
-        cumulative = probs[:, k] if k == 0 else cumulative + probs[:, k]
+        if k:
+            cumulative = cumulative + probs[:, k]
         pick += uniforms >= cumulative
     return pick
 

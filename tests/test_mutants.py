@@ -947,12 +947,12 @@ def test_emigration_lottery_sends_winners_where_pay_is_higher():
 
 def test_lottery_destinations_pay_more_than_home():
     from simulation.mechanisms.education import lottery_destinations
-    from simulation.mechanisms.migration import emigration_destinations, expected_wage
+    from simulation.mechanisms.migration import emigration_destinations
 
     model = fresh()
     s = model.state
     probs = lottery_destinations(model)
-    pay = expected_wage(model, np.arange(N), np.ones(N))
+    pay = pay_by_hand(model)
     better = pay > s.wage_skilled[:, None]
     base = emigration_destinations(model) * better
     total = base.sum(axis=1, keepdims=True)
@@ -1207,16 +1207,22 @@ def test_move_utility_without_m6_has_no_network_term():
     assert u[0] == pytest.approx(expected - network)
 
 
-def test_expected_wage_and_wage_factor():
-    from simulation.mechanisms.migration import expected_wage, wage_factor
+def pay_by_hand(model) -> np.ndarray:
+    """[g, d] expected pay at skill factor 1: skilled wage if recognised, else unskilled."""
+    s, r = model.state, model.corridors.recognition
+    return r * s.wage_skilled[None, :] + (1 - r) * s.wage_unskilled[None, :]
+
+
+def test_degree_pay_and_wage_factor():
+    from simulation.mechanisms.migration import degree_pay, wage_factor
 
     model = fresh(skill_wage_elasticity=0.4)
     set_up_corridors(model)
     s, c, pop = model.state, model.corridors, model.pop
-    pay = expected_wage(model, np.array([1, 3]), np.array([1.0, 2.0]))
-    for k, (g, f) in enumerate([(1, 1.0), (3, 2.0)]):
+    pay = degree_pay(model)
+    for g in (1, 3):
         r = c.recognition[g]
-        assert pay[k] == pytest.approx(r * s.wage_skilled * f + (1 - r) * s.wage_unskilled)
+        assert pay[g] == pytest.approx(r * s.wage_skilled + (1 - r) * s.wage_unskilled)
     pop.column("skill_change")[:3] = [0.0, -0.5, 0.25]
     assert wage_factor(model, np.arange(3)) == pytest.approx(
         np.exp(0.4 * np.array([0, -0.5, 0.25]))
@@ -1595,21 +1601,21 @@ def test_youth_cohort_and_financing():
 
 def test_expected_return_mixes_home_and_abroad_by_the_prospect():
     from simulation.mechanisms import education
-    from simulation.mechanisms.migration import emigration_destinations, expected_wage
+    from simulation.mechanisms.migration import emigration_destinations
 
     model = fresh()
     set_up_corridors(model)
     s = model.state
     prospect = np.array([0.0, 0.3, 0.5, 1.0, 0.1])
     where = emigration_destinations(model)
-    abroad = (where * expected_wage(model, np.arange(N), np.ones(N))).sum(axis=1)
+    abroad = (where * pay_by_hand(model)).sum(axis=1)
     home = np.log(s.wage_skilled / s.wage_unskilled)
     expected = (1 - prospect) * home + prospect * np.log(np.maximum(abroad, 1) / s.wage_unskilled)
     assert education.expected_return(model, prospect) == pytest.approx(expected)
     fixed = fresh(use_fixed_prospect=True)
     set_up_corridors(fixed)
     lottery = education.lottery_destinations(fixed)
-    pay = expected_wage(fixed, np.arange(N), np.ones(N))
+    pay = pay_by_hand(fixed)
     abroad = (lottery * pay).sum(axis=1)
     s = fixed.state
     home = np.log(s.wage_skilled / s.wage_unskilled)

@@ -23,10 +23,10 @@ from simulation.choice import (
     stochastic_round,
 )
 from simulation.mechanisms.migration import (
-    degree_pay,
     emigration_destinations,
     income_gap,
     weight_caps,
+    year_pay,
 )
 from simulation.mechanisms.recognition import convention_links, diaspora_size
 from simulation.population import STUDENT, tally
@@ -52,8 +52,7 @@ def expected_return(model: MigrationModel, prospect: np.ndarray) -> np.ndarray:
         if model.params.use_fixed_prospect
         else (emigration_destinations(model))
     )
-    pay = degree_pay(model) if model.year_terms is None else model.year_terms.pay
-    wage_abroad = (where * pay).sum(axis=1)
+    wage_abroad = (where * year_pay(model)).sum(axis=1)
     abroad = np.log(np.maximum(wage_abroad, 1.0) / s.wage_unskilled)
     return (1 - prospect) * home + prospect * abroad
 
@@ -63,7 +62,7 @@ def lottery_destinations(model: MigrationModel) -> np.ndarray:
     rich destination of the two-country setting); rows of origins with none are zero."""
     s = model.state
     probs = emigration_destinations(model)
-    better = degree_pay(model) > s.wage_skilled[:, None]
+    better = year_pay(model) > s.wage_skilled[:, None]
     probs = probs * better
     total = probs.sum(axis=1, keepdims=True)
     return np.divide(probs, total, out=np.zeros_like(probs), where=total > 0)

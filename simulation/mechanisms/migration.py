@@ -58,21 +58,18 @@ def expected_pay(recognition: np.ndarray, skilled: np.ndarray, unskilled: np.nda
     return recognition * skilled + (1 - recognition) * unskilled
 
 
-def expected_wage(model: MigrationModel, degree: np.ndarray, factor: np.ndarray) -> np.ndarray:
-    """(len(degree), countries): expected pay of a degree from g in each country, recognised
-    (skilled wage x the worker's factor) with probability R[g, d], else the unskilled wage."""
-    s = model.state
-    skilled = s.wage_skilled[None, :] * np.asarray(factor, dtype=float)[:, None]
-    return expected_pay(model.corridors.recognition[degree], skilled, s.wage_unskilled[None, :])
-
-
 def degree_pay(model: MigrationModel) -> np.ndarray:
-    """[g, d] `expected_wage` of every degree country at skill factor 1: the year's pay matrix
-    (the same numbers, without gathering the recognition rows or multiplying by ones)."""
+    """[g, d] expected pay of a degree from g in d at skill factor 1: the skilled wage if
+    recognised (probability R[g, d]), else the unskilled wage."""
     s = model.state
     return expected_pay(
         model.corridors.recognition, s.wage_skilled[None, :], s.wage_unskilled[None, :]
     )
+
+
+def year_pay(model: MigrationModel) -> np.ndarray:
+    """`degree_pay` of the current year: the step's shared matrix while the year's terms hold."""
+    return degree_pay(model) if model.year_terms is None else model.year_terms.pay
 
 
 @dataclass
@@ -86,8 +83,8 @@ class MoveTerms:
     skilled_share: np.ndarray  # [g, d] share of that pay from skilled work (recognised)
     distance: np.ndarray  # [l, d] moving cost by distance
     ties: np.ndarray  # [o, d] network effect of the diaspora + shared official language
-    visa: np.ndarray  # [o + n x doctorate, d] visa openness (after ethical caps), or
-    # [doctorate, d] when no origin is capped (`visa_rows` picks the rows of classes)
+    visa: np.ndarray  # [o + n x doctorate, d] if visa_by_origin, else [doctorate, d]
+    visa_by_origin: bool  # an ethical cap makes the visa term differ by origin
     place: np.ndarray  # [d] social openness and gravity mass
     leaving: np.ndarray  # [o, d] origin intercept + corridor constant of leaving home
     diaspora_size: np.ndarray  # [o, d] ln(1 + diaspora / scale), shared with M2
@@ -96,7 +93,7 @@ class MoveTerms:
     def visa_rows(self, origin: np.ndarray, doctorate: np.ndarray) -> np.ndarray:
         """(classes, countries): the visa term of each class (origin, doctorate)."""
         doctorate = np.asarray(doctorate, dtype=np.int64)
-        if len(self.visa) == 2 * len(self.place):
+        if self.visa_by_origin:
             return self.visa[origin + len(self.place) * doctorate]
         return self.visa[doctorate]
 
@@ -131,6 +128,7 @@ def move_terms(model: MigrationModel, size: np.ndarray | None = None) -> MoveTer
         distance=model.fixed.move_distance,
         ties=(network if p.m6_diaspora else np.zeros((n, n))) + model.fixed.language,
         visa=np.concatenate([visa("skilled"), visa("scientists")]),
+        visa_by_origin=capped,
         place=p.social_openness_weight * s.social_openness
         + p.destination_size_weight * np.log(s.destination_share),
         leaving=s.emigration_constant[:, None] + c.corridor_constant,
@@ -152,23 +150,41 @@ def move_utility(
     calibrated intercept and corridor constants; moving on between foreign countries carries
     `move_cost_base`. A class's skill factor f enters to first order: ln EW(f) is taken as
     ln EW(1) + ln f x the skilled share of the pay, which keeps every term a row of a
-    per-year matrix."""
+    per-year matrix (left out where ln f is 0, about half the classes).
+
+    The classes (o, o, o) of every country in order (M1's emigration prospect) take the
+    year's matrices as they are instead of gathering their rows: the same numbers."""
     p = model.params
     t = model.year_terms if model.year_terms is not None else move_terms(model)
+    own = _each_country_at_home(origin, degree, location, len(t.place))
     log_factor = p.wage_weight * np.log(np.asarray(factor, dtype=float))
-    u = t.wage[degree]
-    skilled = np.flatnonzero(log_factor)  # classes whose skill has changed (about half)
-    u[skilled] += log_factor[skilled, None] * t.skilled_share[degree[skilled]]
-    u -= t.distance[location]
-    u += t.ties[origin]
+    u = t.wage.copy() if own else t.wage[degree]
+    changed = np.flatnonzero(log_factor)
+    u[changed] += log_factor[changed, None] * t.skilled_share[degree[changed]]
+    u -= t.distance if own else t.distance[location]
+    u += t.ties if own else t.ties[origin]
     u += t.visa_rows(origin, doctorate)
     u += t.place[None, :]
-    leaving = (location == origin)[:, None]
-    u += np.where(leaving, t.leaving[origin], -p.move_cost_base)
+    if own:  # everyone is leaving home
+        u += t.leaving
+    else:
+        leaving = (location == origin)[:, None]
+        u += np.where(leaving, t.leaving[origin], -p.move_cost_base)
     rows = np.arange(len(origin))
     u[rows, location] = -np.inf
     u[rows, origin] = -np.inf
     return u
+
+
+def _each_country_at_home(
+    origin: np.ndarray, degree: np.ndarray, location: np.ndarray, n: int
+) -> bool:
+    """Whether the classes are (o, o, o) for o = 0..n-1 in order: then row o of every term
+    matrix is the class's row."""
+    if len(origin) != n:
+        return False
+    every = np.arange(n)
+    return bool((origin == every).all() and (degree == every).all() and (location == every).all())
 
 
 def stay_and_home_utility(
@@ -214,10 +230,10 @@ def consider_probability(model: MigrationModel, rows: np.ndarray, shock: np.ndar
     location = pop.location[rows]
     recent = location != pop.origin[rows]
     recent &= pop.years_abroad[rows] < p.recent_years
-    band = recent.view(np.int8) * np.int8(3)
-    band += age >= p.young_age
-    band += age >= p.mid_age
-    base = rate[band]
+    rate_index = recent.view(np.int8) * np.int8(3)
+    rate_index += age >= p.young_age
+    rate_index += age >= p.mid_age
+    base = rate[rate_index]
     if p.m7_shocks:  # the raise is a country's: made per country, then looked up
         base *= (1 + p.shock_move_sensitivity * shock)[location]
     return np.minimum(base, 1.0, out=base)
@@ -232,7 +248,8 @@ class Choice:
     home: np.ndarray
     elsewhere: np.ndarray
     agent_class: np.ndarray
-    destinations: np.ndarray  # (classes, countries): where a mover of the class goes
+    destinations: np.ndarray  # (classes, countries): where a mover of the class goes (a row
+    # of zeros for a class that cannot move on: at home in the no-emigration twin)
     class_weight: np.ndarray  # mean weight of the class's agents
 
 
@@ -248,14 +265,14 @@ def choice_probabilities(
     counts = np.bincount(agent_class, minlength=len(keys))
     class_factor = np.bincount(agent_class, factor, minlength=len(keys)) / counts
     class_weight = np.bincount(agent_class, pop.weight[rows], minlength=len(keys)) / counts
-    # without emigration, classes at home have nowhere to go: their rows stay empty
+    # without emigration, classes at home have nowhere to go: they are not scored
     scored = np.arange(len(keys)) if allow_leaving else np.flatnonzero(keys[:, 0] != keys[:, 2])
-    k = keys[scored]
-    u_move = move_utility(model, k[:, 0], k[:, 1], k[:, 2], k[:, 3] == 1, class_factor[scored])
+    o_, g_, loc_, doctorate = keys[scored].T
+    u_move = move_utility(model, o_, g_, loc_, doctorate == 1, class_factor[scored])
     stay, home = stay_and_home_utility(model, rows, post_study, factor)
     destinations, value = logit_with_inclusive_value(u_move)
     if not allow_leaving:
-        destinations, value = _scored_rows(destinations, value, scored, len(keys))
+        destinations, value = _for_every_class(destinations, value, scored, len(keys))
     elsewhere = value[agent_class]
     probs = logit_probabilities(np.stack([stay, home, elsewhere], axis=1))
     return Choice(
@@ -269,7 +286,7 @@ def choice_probabilities(
     )
 
 
-def _scored_rows(
+def _for_every_class(
     destinations: np.ndarray, value: np.ndarray, scored: np.ndarray, classes: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every class's destinations and inclusive value, from those of the `scored` classes
@@ -432,15 +449,7 @@ def ties_fade_and_years_abroad_grow(model: MigrationModel) -> None:
 
 
 def emigration_destinations(model: MigrationModel, doctorate: bool = False) -> np.ndarray:
-    """(origins, countries): where a new graduate at home would go if it emigrated: the
-    `move_utility` of the classes (o, o, o, doctorate) at skill factor 1, from the year's
-    matrices as they are (no row gathers; the zero skill-factor term left out)."""
-    t = model.year_terms if model.year_terms is not None else move_terms(model)
-    n = len(t.place)
-    u = t.wage - t.distance
-    u += t.ties
-    u += t.visa_rows(np.arange(n), np.full(n, doctorate))
-    u += t.place[None, :]
-    u += t.leaving
-    np.fill_diagonal(u, -np.inf)
+    """(origins, countries): where a new graduate at home would go if it emigrated."""
+    idx = np.arange(model.state.n)
+    u = move_utility(model, idx, idx, idx, np.full(len(idx), doctorate), np.ones(len(idx)))
     return logit_probabilities(u)
