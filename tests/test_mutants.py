@@ -22,6 +22,8 @@ from simulation.choice import (
     logit_probabilities,
     logit_with_inclusive_value,
     pick_option,
+    row_max,
+    row_sum,
     sample_by_class,
     stochastic_round,
 )
@@ -143,6 +145,27 @@ def test_pick_option_uses_cumulative_probabilities():
     probs = np.tile([0.2, 0.3, 0.5], (5, 1))
     u = np.array([0.1, 0.2, 0.49, 0.5, 0.99])
     assert pick_option(probs, u).tolist() == [0, 1, 1, 2, 2]
+
+
+def test_pick_option_with_many_options_and_integer_picks():
+    """More options than the column-by-column path takes: the cumulative rule all the same."""
+    probs = np.tile([0.125, 0.125, 0.25, 0.125, 0.125, 0.25], (8, 1))  # cumulative: exact
+    u = np.array([0.1, 0.125, 0.3, 0.5, 0.6, 0.7, 0.75, 0.99])
+    picks = pick_option(probs, u)
+    assert picks.tolist() == [0, 1, 2, 3, 3, 4, 5, 5]
+    assert picks.dtype == np.int64
+    assert pick_option(probs[:, :3] * 2, u).dtype == np.int64
+
+
+def test_narrow_row_reductions_fall_back_to_numpy_outside_the_narrow_width():
+    """Wide rows are numpy's own reductions (its pairwise sum differs from left to right in
+    the last bits); a matrix without columns sums to 0 and has no maximum, as in numpy."""
+    wide = np.exp(20 * np.random.default_rng(3).normal(size=(2000, 10)))
+    assert row_sum(wide).tobytes() == wide.sum(axis=1, keepdims=True).tobytes()
+    assert row_max(wide).tobytes() == wide.max(axis=1, keepdims=True).tobytes()
+    assert row_sum(np.zeros((3, 0))).tolist() == [[0.0]] * 3
+    with pytest.raises(ValueError, match="zero-size array"):
+        row_max(np.zeros((3, 0)))
 
 
 def test_stochastic_round_keeps_the_expectation():
