@@ -1359,6 +1359,59 @@ def test_choice_probabilities_by_hand():
     assert locked.elsewhere[~at_home] == pytest.approx(choice.elsewhere[~at_home])
 
 
+def test_the_twin_locks_people_at_home_by_where_they_live_not_their_degree():
+    """Without emigration, a worker at home with a foreign degree cannot leave, and a worker
+    abroad with a degree from where it lives can still move on."""
+    from simulation.mechanisms.migration import choice_probabilities
+
+    model = fresh()
+    set_up_corridors(model)
+    pop = model.pop
+    rows = np.flatnonzero(pop.kind == WORKER)[:40]
+    half = len(rows) // 2
+    origin = pop.origin[rows]
+    home_foreign_degree = (origin + 1) % N  # at home, degree from the next country
+    pop.column("location")[rows[:half]] = origin[:half]
+    pop.column("degree_country")[rows[:half]] = home_foreign_degree[:half]
+    abroad = (origin[half:] + 2) % N  # abroad, degree from where they live
+    pop.column("location")[rows[half:]] = abroad
+    pop.column("degree_country")[rows[half:]] = abroad
+    post = np.zeros(len(rows))
+    free = choice_probabilities(model, rows, post)
+    locked = choice_probabilities(model, rows, post, allow_leaving=False)
+    assert (free.elsewhere[:half] > 0).all()
+    assert (locked.elsewhere[:half] == 0).all()
+    assert (locked.elsewhere[half:] > 0).all()
+    assert locked.elsewhere[half:] == pytest.approx(free.elsewhere[half:])
+
+
+def test_move_utility_of_many_classes_is_that_of_each_class_alone():
+    """Classes are scored together (and the classes (o, o, o) of every country in order from
+    the year's matrices as they are); each row must be what the class alone gets, also for
+    n classes that are that pattern in one or two of origin, degree and location only."""
+    from simulation.mechanisms.migration import move_utility
+
+    model = fresh()
+    set_up_corridors(model)
+    every, other = np.arange(N), (np.arange(N) + 2) % N
+    patterns = [
+        (every, every, every),
+        (other, every, every),
+        (every, other, every),
+        (every, every, other),
+        (every, other, other),
+    ]
+    for origin, degree, location in patterns:
+        doctorate = np.array([False, True, False, True, False])
+        factor = np.array([1.0, 1.2, 0.8, 1.0, 1.1])
+        together = move_utility(model, origin, degree, location, doctorate, factor)
+        for k in range(N):
+            alone = move_utility(
+                model, origin[[k]], degree[[k]], location[[k]], doctorate[[k]], factor[[k]]
+            )
+            assert together[k] == pytest.approx(alone[0])
+
+
 def test_weight_caps_and_emigration_destinations():
     from simulation.mechanisms.migration import (
         emigration_destinations,
