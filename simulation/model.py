@@ -283,9 +283,11 @@ class MigrationModel(mesa.Model):
 
     def _record(self, start: bool = False) -> None:
         """One row of outcomes per country; in the start year flows are not observed (NaN)."""
-        unobserved = Flows(self.world.n)
-        unobserved.reset(np.nan)
-        self.records.append(country_metrics(self, unobserved if start else self.flows))
+        flows = self.flows
+        if start:
+            flows = Flows(self.world.n)
+            flows.reset(np.nan)
+        self.records.append(country_metrics(self, flows))
         if self.collect_data:
             self.datacollector.collect(self)
 
