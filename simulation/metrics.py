@@ -383,17 +383,17 @@ def country_metrics(model, flows=None) -> dict[str, np.ndarray]:
     workers = kind == WORKER
     # every weighted count adds its people in row order (as a bincount of the selected rows
     # does), so these are the same numbers as tallies of masked copies
-    by_kind = np.bincount(kind.astype(np.intp) * n + location, w, minlength=2 * n)
-    skilled_residents = by_kind[WORKER * n : (WORKER + 1) * n]
-    enrolled = by_kind[STUDENT * n : (STUDENT + 1) * n]
+    skilled_residents = model.skilled_residents()  # cached: next year's shocks read it too
     skilled_natives = _tally_where(location, w, workers & ~abroad, n)
+    students = np.flatnonzero(kind == STUDENT)
+    enrolled = tally(location[students], w[students], n)
+    students_abroad = students[abroad[students]]
     emigrant_rows = np.flatnonzero(workers & abroad)
     eo, el, ew = origin[emigrant_rows], location[emigrant_rows], w[emigrant_rows]
     emigrants = tally(eo, ew, n)
     emigrants_iab = _tally_where(eo, ew, c.iab_destination[el], n)
     unrecognised = _tally_where(eo, ew, ~pop.recognised[emigrant_rows], n)
-    student_rows = np.flatnonzero((kind == STUDENT) & abroad)
-    so, sl, sw = origin[student_rows], location[student_rows], w[student_rows]
+    so, sl, sw = origin[students_abroad], location[students_abroad], w[students_abroad]
     outbound = tally(so, sw, n)
     student_matrix = tally_pairs(so, sl, sw, n)
     displaced_rows = np.flatnonzero(pop.displaced)  # few: those displaced across a border
