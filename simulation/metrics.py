@@ -371,6 +371,24 @@ def _tally_where(index: np.ndarray, weight: np.ndarray, mask: np.ndarray, n: int
     return np.bincount(np.where(mask, index, n), weight, minlength=n + 1)[:n]
 
 
+def native_metrics(model) -> dict[str, np.ndarray]:
+    """This year's natives at home per country, skilled and all adults (the same numbers as
+    `country_metrics`): all that net brain gain needs of the no-emigration twin, whose other
+    metrics nobody reads (see `counterfactual`)."""
+    from simulation.population import WORKER
+
+    pop, s, c, n = model.pop, model.state, model.corridors, model.world.n
+    at_home = (pop.kind == WORKER) & (pop.location == pop.origin)
+    skilled_natives = _tally_where(pop.location, pop.weight, at_home, n)
+    displaced_in = c.displaced.sum(axis=0)
+    unskilled_natives = np.maximum(s.unskilled - s.unskilled_immigrants - displaced_in, 0.0)
+    return {
+        "year": np.full(n, model.year),
+        "skilled_natives": skilled_natives,
+        "adult_natives": skilled_natives + unskilled_natives,
+    }
+
+
 def country_metrics(model, flows=None) -> dict[str, np.ndarray]:
     """This year's metrics per country from the model's arrays; `flows`: the year's flows
     (default the model's). Skilled emigrants and students abroad (a small part of the people)
@@ -384,7 +402,8 @@ def country_metrics(model, flows=None) -> dict[str, np.ndarray]:
     # every weighted count adds its people in row order (as a bincount of the selected rows
     # does), so these are the same numbers as tallies of masked copies
     skilled_residents = model.skilled_residents()  # cached: next year's shocks read it too
-    skilled_natives = _tally_where(location, w, workers & ~abroad, n)
+    natives = native_metrics(model)
+    skilled_natives = natives["skilled_natives"]
     students = np.flatnonzero(kind == STUDENT)
     enrolled = tally(location[students], w[students], n)
     students_abroad = students[abroad[students]]
@@ -398,15 +417,13 @@ def country_metrics(model, flows=None) -> dict[str, np.ndarray]:
     student_matrix = tally_pairs(so, sl, sw, n)
     displaced_rows = np.flatnonzero(pop.displaced)  # few: those displaced across a border
     displaced_out = tally(origin[displaced_rows], w[displaced_rows], n)
-    displaced_in = c.displaced.sum(axis=0)
-    unskilled_natives = np.maximum(s.unskilled - s.unskilled_immigrants - displaced_in, 0.0)
     before = model.records[-1]["skilled_emigrants"] if model.records else emigrants
     out = {
         "year": np.full(n, model.year),
         "adult_residents": skilled_residents + s.unskilled,
         "skilled_residents": skilled_residents,
         "skilled_natives": skilled_natives,
-        "adult_natives": skilled_natives + unskilled_natives,
+        "adult_natives": natives["adult_natives"],
         "skilled_emigrants": emigrants,
         "skilled_emigrants_iab20": emigrants_iab,
         "unrecognised_emigrants": unrecognised,

@@ -47,13 +47,14 @@ from simulation.mechanisms.recognition import (
     recognition_matrix,
 )
 from simulation.mechanisms.shocks import shock_step
-from simulation.metrics import country_metrics, make_datacollector
+from simulation.metrics import country_metrics, make_datacollector, native_metrics
 from simulation.parameters import Params
 from simulation.population import STUDENT, WORKER, tally
 from simulation.state import CorridorState, FixedTerms, Flows, initial_state
 from simulation.world import World, load_world
 
 DEFAULT_YEARS = 30
+RECORDINGS = ("all", "natives")  # what a model keeps in `records` each year
 FLOW_NAMES = Flows.names()
 STREAMS = (
     "mesa",  # reserved: Mesa's own generator
@@ -83,6 +84,9 @@ class MigrationModel(mesa.Model):
         years: steps to run; `running` turns False at `world.start_year + years`.
         collect_data: fill the `datacollector` (world totals and every country's main metrics)
             every year; batch runs turn it off and read `records`, the same numbers as arrays.
+        recording: what `records` keeps each year: "all" metrics, or "natives" (the natives at
+            home, all that net brain gain needs of a no-emigration twin, at a fraction of the
+            cost; without the datacollector).
     """
 
     def __init__(
@@ -95,6 +99,7 @@ class MigrationModel(mesa.Model):
         emigration: bool = True,
         years: int = DEFAULT_YEARS,
         collect_data: bool = True,
+        recording: str = "all",
         start: MigrationModel | None = None,
         **overrides: Any,
     ):
@@ -109,6 +114,11 @@ class MigrationModel(mesa.Model):
             params = params.replace(**overrides)
         if not isinstance(years, int) or years < 1:
             raise ValueError(f"years: got {years!r}; allowed: a positive integer")
+        if recording not in RECORDINGS or (recording != "all" and collect_data):
+            raise ValueError(
+                f"recording: got {recording!r}; allowed: {', '.join(RECORDINGS)} (anything but "
+                '"all" only with collect_data=False)'
+            )
         self.seed_sequence = seed_seq
         self.world = world
         self.params = params
@@ -132,6 +142,7 @@ class MigrationModel(mesa.Model):
         self._nodes: dict[tuple[int, int], DiasporaNode] = {}
         self._person_handles: dict[int, Student | SkilledWorker] = {}
         self.records: list[dict[str, np.ndarray]] = []
+        self.recording = recording
         self.collect_data = collect_data
         self.datacollector = make_datacollector()
         self._record(start=True)
@@ -200,9 +211,11 @@ class MigrationModel(mesa.Model):
         for name in ("mean_weight", "entered", "retired"):
             setattr(self, name, getattr(other, name).copy())
 
-    def twin(self, emigration: bool = False) -> MigrationModel:
+    def twin(self, emigration: bool = False, recording: str | None = None) -> MigrationModel:
         """The same world, parameters, events and seed from the same start, with `emigration`
-        (the counterfactual of net brain gain by default). Call before stepping."""
+        (the counterfactual of net brain gain by default) and `recording` (default this
+        model's; "natives" turns the datacollector off). Call before stepping."""
+        recording = self.recording if recording is None else recording
         return MigrationModel(
             self.world,
             self.params,
@@ -210,7 +223,8 @@ class MigrationModel(mesa.Model):
             events=self.events,
             emigration=emigration,
             years=self.end_year - self.world.start_year,
-            collect_data=self.collect_data,
+            collect_data=self.collect_data and recording == "all",
+            recording=recording,
             start=self,
         )
 
@@ -287,7 +301,10 @@ class MigrationModel(mesa.Model):
         if start:
             flows = Flows(self.world.n)
             flows.reset(np.nan)
-        self.records.append(country_metrics(self, flows))
+        if self.recording == "natives":
+            self.records.append(native_metrics(self))
+        else:
+            self.records.append(country_metrics(self, flows))
         if self.collect_data:
             self.datacollector.collect(self)
 

@@ -225,6 +225,25 @@ def test_net_brain_gain_uses_the_counterfactual(world):
     assert np.allclose(start.net_brain_gain, 0.0)  # nobody has moved yet
 
 
+def test_a_twin_recording_natives_records_the_same_natives(world):
+    """The twin of a paired run records only its natives at home: the same numbers, to the
+    bit, as a twin recording every metric; no datacollector can read such records."""
+    model = MigrationModel(world, Params(agents_per_country=40), rng=4, years=3, collect_data=False)
+    full, natives = model.twin(), model.twin(recording="natives")
+    for twin in (full, natives):
+        while twin.running:
+            twin.step()
+    assert len(natives.records) == len(full.records) == 4
+    for lean, every in zip(natives.records, full.records, strict=True):
+        assert set(lean) == {"year", "skilled_natives", "adult_natives"}
+        for name, values in lean.items():
+            assert values.tobytes() == every[name].tobytes()
+    with pytest.raises(ValueError, match="recording"):
+        MigrationModel(world, Params(agents_per_country=10), rng=0, recording="natives")
+    with pytest.raises(ValueError, match="recording"):
+        MigrationModel(world, Params(agents_per_country=10), rng=0, recording="some")
+
+
 def test_counterfactual_meets_the_same_shocks(world):
     """Common random numbers: shocks do not depend on whether migration happens."""
     params = Params(agents_per_country=40)
