@@ -55,6 +55,7 @@ from simulation.world import World, load_world
 
 DEFAULT_YEARS = 30
 RECORDINGS = ("all", "natives")  # what a model keeps in `records` each year
+COUNTRY_FIELDS = ("iso3", "name", "region", "lon", "lat")  # what a Country agent keeps
 FLOW_NAMES = Flows.names()
 STREAMS = (
     "mesa",  # reserved: Mesa's own generator
@@ -69,6 +70,13 @@ STREAMS = (
     "recognition_move",
     "displaced_return",
 )
+
+
+def country_rows(world: World) -> list[dict[str, Any]]:
+    """The world table's rows as dicts of the fields a Country agent keeps (built from the
+    columns: pandas' to_dict("records") costs several times more)."""
+    columns = [world.countries[field].tolist() for field in COUNTRY_FIELDS]
+    return [dict(zip(COUNTRY_FIELDS, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 class MigrationModel(mesa.Model):
@@ -137,8 +145,7 @@ class MigrationModel(mesa.Model):
             self._init_people()
         else:
             self._copy_start(start)
-        table = world.countries[["iso3", "name", "region", "lon", "lat"]].to_dict("records")
-        self.countries = [Country(self, i, row) for i, row in enumerate(table)]
+        self.countries = [Country(self, i, row) for i, row in enumerate(country_rows(world))]
         self._nodes: dict[tuple[int, int], DiasporaNode] = {}
         self._person_handles: dict[int, Student | SkilledWorker] = {}
         self.records: list[dict[str, np.ndarray]] = []
