@@ -301,7 +301,11 @@ def _age_a_year(stock: np.ndarray, width: float, ageing: np.ndarray) -> None:
     1 / width move up one bin, the oldest bin's retire. `ageing`: scratch of stock's shape."""
     np.divide(stock, width, out=ageing)
     stock -= ageing
-    stock[..., 1:] += ageing[..., :-1]
+    if stock.size < 1024 * stock.shape[-1]:
+        stock[..., 1:] += ageing[..., :-1]
+    else:  # many rows: bin by bin is faster than thousands of short inner loops
+        for age in range(1, stock.shape[-1]):
+            stock[..., age] += ageing[..., age - 1]
 
 
 def project(flows: StartFlows, intercept: np.ndarray, years: int, recent_years: int):
