@@ -128,16 +128,21 @@ def students_abroad_matrix(world: World, students: np.ndarray, spread: np.ndarra
 
 
 def _split(total: int, weights: np.ndarray) -> np.ndarray:
-    """Largest-remainder split of `total` agents over groups in proportion to weights."""
-    if total <= 0 or weights.sum() <= 0:
-        return np.zeros(len(weights), dtype=np.int64)
-    quota = total * weights / weights.sum()
+    """Largest-remainder split of `total` agents over the groups of each row of `weights`
+    (rows, groups) in proportion to its weights (all rows at once: a row loop cost more than
+    the rest of the set-up's bookkeeping)."""
+    out = np.zeros(weights.shape, dtype=np.int64)
+    row_total = weights.sum(axis=1)
+    rows = np.flatnonzero(row_total > 0) if total > 0 else np.zeros(0, dtype=np.int64)
+    quota = total * weights[rows] / row_total[rows, None]
     count = np.floor(quota).astype(np.int64)
-    rest = total - count.sum()
-    if rest > 0:
-        order = np.argsort(-(quota - count), kind="stable")
-        count[order[:rest]] += 1
-    return count
+    rest = total - count.sum(axis=1)
+    # the largest remainders (ties: the first group) get the agents left over
+    order = np.argsort(-(quota - count), axis=1, kind="stable")
+    bump = np.arange(weights.shape[1])[None, :] < rest[:, None]
+    np.put_along_axis(count, order, np.take_along_axis(count, order, axis=1) + bump, axis=1)
+    out[rows] = count
+    return out
 
 
 def kind_budgets(budget: int, totals: np.ndarray) -> np.ndarray:
@@ -145,10 +150,7 @@ def kind_budgets(budget: int, totals: np.ndarray) -> np.ndarray:
     max(1, budget // 20) for every kind an origin has, so small kinds (students abroad) still
     have agents to spread over places."""
     least = max(1, budget // 20)
-    out = np.zeros(totals.shape, dtype=np.int64)
-    for o, row in enumerate(totals):
-        out[o] = np.where(row > 0, np.maximum(_split(budget, row), least), 0)
-    return out
+    return np.where(totals > 0, np.maximum(_split(budget, totals), least), 0)
 
 
 def place_agents(

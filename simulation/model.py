@@ -134,7 +134,8 @@ class MigrationModel(mesa.Model):
         self.year = world.start_year
         self.end_year = world.start_year + years
         self.events = self._checked(events)
-        self.fixed = FixedTerms.of(world, params)
+        # a twin shares its start's fixed terms (same world and parameters: checked below)
+        self.fixed = start.fixed if start is not None else FixedTerms.of(world, params)
         self.year_terms: MoveTerms | None = None  # set by step() while the year's state holds
         self._stream_cache: dict[str, np.random.Generator] = {}
         self._skilled_cache: tuple[int, np.ndarray] | None = None
