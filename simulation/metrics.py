@@ -275,9 +275,7 @@ def _herfindahl(matrix: np.ndarray) -> np.ndarray:
     """Row-wise Herfindahl index (0 for empty rows)."""
     matrix = np.asarray(matrix, dtype=float)
     total = matrix.sum(axis=1)
-    # a row without a positive total divides by inf: shares of 0, as an empty row should have
-    # (cheaper than a masked divide; the same numbers where the total is positive)
-    shares = matrix / np.where(total > 0, total, np.inf)[:, None]
+    shares = np.divide(matrix, total[:, None], out=np.zeros_like(matrix), where=total[:, None] > 0)
     return (shares**2).sum(axis=1)
 
 

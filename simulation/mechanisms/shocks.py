@@ -36,8 +36,7 @@ def displacement_destinations(model: MigrationModel, rows: np.ndarray | None = N
     weight = weight * (1 + p.displacement_diaspora_weight * c.diaspora[rows] / adults)
     weight[np.arange(len(rows)), rows] = 0.0  # nobody is displaced to their own country
     total = weight.sum(axis=1, keepdims=True)
-    # a row without weight divides by inf: nowhere to go, shares of 0
-    return weight / np.where(total > 0, total, np.inf)
+    return np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
 
 
 def shock_step(model: MigrationModel) -> None:
