@@ -33,9 +33,10 @@ country it lives in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from simulation.choice import stochastic_round
 from simulation.parameters import Params
@@ -112,6 +113,13 @@ def students_in_study(state: CountryState, params: Params) -> np.ndarray:
     return entrants_at_start(state, params) * cohorts_in_study(params)
 
 
+@cache
+def _blas_controller() -> ThreadpoolController:
+    """The process's thread-pool controller, made once: making one scans the loaded libraries,
+    which costs more than the solve it guards."""
+    return ThreadpoolController()
+
+
 def students_abroad_matrix(world: World, students: np.ndarray, spread: np.ndarray) -> np.ndarray:
     """[origin, destination] students abroad: every country's outbound students are its UIS
     outbound ratio times its tertiary enrolment (home plus inbound students), spread over
@@ -121,7 +129,7 @@ def students_abroad_matrix(world: World, students: np.ndarray, spread: np.ndarra
     system = np.eye(n) + np.diag(outbound) - outbound[:, None] * spread.T
     # one BLAS thread: a threaded solve rounds differently, so the same seed would give other
     # results on a machine (or in a worker) with another number of BLAS threads
-    with threadpool_limits(1, user_api="blas"):
+    with _blas_controller().limit(limits=1, user_api="blas"):
         solved = np.linalg.solve(system, outbound * students)
     abroad = np.clip(solved, 0.0, 0.95 * students)
     return abroad[:, None] * spread
