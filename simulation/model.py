@@ -138,6 +138,9 @@ class MigrationModel(mesa.Model):
         self.fixed = start.fixed if start is not None else FixedTerms.of(world, params)
         self.year_terms: MoveTerms | None = None  # set by step() while the year's state holds
         self._stream_cache: dict[str, np.random.Generator] = {}
+        # the streams' seed sequences by (seed's spawn key, stream, year): a twin shares its
+        # start's, so a pair builds each once
+        self._stream_seeds = start._stream_seeds if start is not None else {}
         self._skilled_cache: tuple[int, np.ndarray] | None = None
         if start is None:
             self.state = initial_state(world, params)
@@ -244,9 +247,11 @@ class MigrationModel(mesa.Model):
         if gen is None:
             index = STREAMS.index(name)  # unknown names are a programming error
             year = self.year - self.world.start_year
-            seq = np.random.SeedSequence(
-                self.seed_sequence.entropy, spawn_key=(*self.seed_sequence.spawn_key, index, year)
-            )
+            spawn_key = (*self.seed_sequence.spawn_key, index, year)
+            seq = self._stream_seeds.get(spawn_key)
+            if seq is None:
+                seq = np.random.SeedSequence(self.seed_sequence.entropy, spawn_key=spawn_key)
+                self._stream_seeds[spawn_key] = seq
             gen = self._stream_cache[key] = np.random.default_rng(seq)
         return gen
 
