@@ -28,9 +28,25 @@ def observed(world: World, name: str, year: int) -> np.ndarray:
     return world.drivers.at(name, year)
 
 
+def percentile(values: np.ndarray, q: float) -> float:
+    """`np.percentile(values, q)` (its default, linear method) by numpy's own arithmetic — the
+    two order statistics around (n - 1) q / 100 and numpy's interpolation between them — without
+    its generic machinery, which costs more than the rest of the yearly economy step."""
+    if np.isnan(values).any():
+        return np.nan
+    last = len(values) - 1
+    position = last * (q / 100)
+    below = int(np.floor(position))
+    above = min(below + 1, last)
+    share = position - below
+    low, high = np.partition(values, [below, above])[[below, above]]
+    step = high - low
+    return high - step * (1 - share) if share >= 0.5 else low + step * share
+
+
 def next_gdppc(world: World, params: Params, gdppc: np.ndarray, year: int) -> np.ndarray:
     """GDP per head in `year`: observed, else last year's grown with convergence."""
-    frontier = np.percentile(gdppc, FRONTIER_PERCENTILE)
+    frontier = percentile(gdppc, FRONTIER_PERCENTILE)
     growth = params.productivity_growth + params.convergence_rate * np.log(frontier / gdppc)
     rule = gdppc * (1 + growth)
     data = observed(world, "gdppc_ppp", year)
@@ -44,22 +60,31 @@ def next_ict(world: World, params: Params, ict: np.ndarray, year: int) -> np.nda
     return np.clip(np.where(np.isfinite(data), data, rule), 0.001, 0.999)
 
 
+def enrolment_slope(world: World) -> np.ndarray | float:
+    """Each country's fitted yearly trend of the GER's logit (0 in worlds without one)."""
+    if "ger_logit_trend" not in world.countries:
+        return 0.0
+    return np.nan_to_num(world.column("ger_logit_trend"))
+
+
 def next_enrolment(
-    world: World, params: Params, start: np.ndarray, current: np.ndarray, year: int
+    world: World,
+    params: Params,
+    start: np.ndarray,
+    current: np.ndarray,
+    year: int,
+    slope: np.ndarray | float | None = None,
 ) -> np.ndarray:
     """The enrolment trend in `year` (share of a youth cohort entering tertiary education).
 
     While the data have the gross enrolment ratio, enrolment moves from its start level as the
     data move from theirs (in logit units, scaled by `ger_trend_scale`), so the start table and
     the driver series need not agree in level; afterwards last year's logit grows by the
-    country's fitted trend (times the scale)."""
+    country's fitted trend (times the scale). `slope`: `enrolment_slope(world)`, if the caller
+    keeps it (a table lookup every year is not free)."""
     data = observed(world, "tertiary_ger", year) * params.entry_per_ger
     base = observed(world, "tertiary_ger", world.start_year) * params.entry_per_ger
-    slope = (
-        np.nan_to_num(world.column("ger_logit_trend"))
-        if "ger_logit_trend" in world.countries
-        else 0.0
-    )
+    slope = enrolment_slope(world) if slope is None else slope
     change = _logit(data) - _logit(np.where(np.isfinite(base), base, start))
     followed = _logit(start) + params.ger_trend_scale * change
     extrapolated = _logit(current) + slope * params.ger_trend_scale

@@ -33,9 +33,10 @@ country it lives in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from simulation.choice import stochastic_round
 from simulation.parameters import Params
@@ -112,6 +113,13 @@ def students_in_study(state: CountryState, params: Params) -> np.ndarray:
     return entrants_at_start(state, params) * cohorts_in_study(params)
 
 
+@cache
+def _blas_controller() -> ThreadpoolController:
+    """The process's thread-pool controller, made once: making one scans the loaded libraries,
+    which costs more than the solve it guards."""
+    return ThreadpoolController()
+
+
 def students_abroad_matrix(world: World, students: np.ndarray, spread: np.ndarray) -> np.ndarray:
     """[origin, destination] students abroad: every country's outbound students are its UIS
     outbound ratio times its tertiary enrolment (home plus inbound students), spread over
@@ -121,23 +129,28 @@ def students_abroad_matrix(world: World, students: np.ndarray, spread: np.ndarra
     system = np.eye(n) + np.diag(outbound) - outbound[:, None] * spread.T
     # one BLAS thread: a threaded solve rounds differently, so the same seed would give other
     # results on a machine (or in a worker) with another number of BLAS threads
-    with threadpool_limits(1, user_api="blas"):
+    with _blas_controller().limit(limits=1, user_api="blas"):
         solved = np.linalg.solve(system, outbound * students)
     abroad = np.clip(solved, 0.0, 0.95 * students)
     return abroad[:, None] * spread
 
 
 def _split(total: int, weights: np.ndarray) -> np.ndarray:
-    """Largest-remainder split of `total` agents over groups in proportion to weights."""
-    if total <= 0 or weights.sum() <= 0:
-        return np.zeros(len(weights), dtype=np.int64)
-    quota = total * weights / weights.sum()
+    """Largest-remainder split of `total` agents over the groups of each row of `weights`
+    (rows, groups) in proportion to its weights (all rows at once: a row loop cost more than
+    the rest of the set-up's bookkeeping)."""
+    out = np.zeros(weights.shape, dtype=np.int64)
+    row_total = weights.sum(axis=1)
+    rows = np.flatnonzero(row_total > 0) if total > 0 else np.zeros(0, dtype=np.int64)
+    quota = total * weights[rows] / row_total[rows, None]
     count = np.floor(quota).astype(np.int64)
-    rest = total - count.sum()
-    if rest > 0:
-        order = np.argsort(-(quota - count), kind="stable")
-        count[order[:rest]] += 1
-    return count
+    rest = total - count.sum(axis=1)
+    # the largest remainders (ties: the first group) get the agents left over
+    order = np.argsort(-(quota - count), axis=1, kind="stable")
+    bump = np.arange(weights.shape[1])[None, :] < rest[:, None]
+    np.put_along_axis(count, order, np.take_along_axis(count, order, axis=1) + bump, axis=1)
+    out[rows] = count
+    return out
 
 
 def kind_budgets(budget: int, totals: np.ndarray) -> np.ndarray:
@@ -145,10 +158,7 @@ def kind_budgets(budget: int, totals: np.ndarray) -> np.ndarray:
     max(1, budget // 20) for every kind an origin has, so small kinds (students abroad) still
     have agents to spread over places."""
     least = max(1, budget // 20)
-    out = np.zeros(totals.shape, dtype=np.int64)
-    for o, row in enumerate(totals):
-        out[o] = np.where(row > 0, np.maximum(_split(budget, row), least), 0)
-    return out
+    return np.where(totals > 0, np.maximum(_split(budget, totals), least), 0)
 
 
 def place_agents(

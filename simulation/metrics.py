@@ -282,7 +282,9 @@ def _herfindahl(matrix: np.ndarray) -> np.ndarray:
 def safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """Num / den with 0 where den is 0 (an empty group has no rate, reported as 0), and NaN
     where either is NaN (a flow not observed, e.g. in the start year)."""
-    num, den = np.broadcast_arrays(np.asarray(num, dtype=float), np.asarray(den, dtype=float))
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    if num.shape != den.shape:
+        num, den = np.broadcast_arrays(num, den)
     missing = np.isnan(num) | np.isnan(den)
     out = np.where(missing, np.nan, 0.0)
     return np.divide(num, den, out=out, where=(den > 0) & ~missing)
@@ -354,45 +356,79 @@ def aggregate_regions(frame: pd.DataFrame, regions: pd.Series | dict[str, str]) 
     return out[[c for c in frame.columns if c in out.columns]]
 
 
+RATIO_METRICS = tuple(
+    (name, spec.numerator, spec.denominator)
+    for name, spec in METRICS.items()
+    if spec.aggregate == "ratio"
+)
+
+
+def _tally_where(index: np.ndarray, weight: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Weighted count per index value 0..n-1 of the items where `mask` holds (the others are
+    counted in a spare bin and dropped: the same sums, without copying the selected items)."""
+    return np.bincount(np.where(mask, index, n), weight, minlength=n + 1)[:n]
+
+
+def native_metrics(model) -> dict[str, np.ndarray]:
+    """This year's natives at home per country, skilled and all adults (the same numbers as
+    `country_metrics`): all that net brain gain needs of the no-emigration twin, whose other
+    metrics nobody reads (see `counterfactual`)."""
+    from simulation.population import WORKER
+
+    pop, s, c, n = model.pop, model.state, model.corridors, model.world.n
+    at_home = (pop.kind == WORKER) & (pop.location == pop.origin)
+    skilled_natives = _tally_where(pop.location, pop.weight, at_home, n)
+    displaced_in = c.displaced.sum(axis=0)
+    unskilled_natives = np.maximum(s.unskilled - s.unskilled_immigrants - displaced_in, 0.0)
+    return {
+        "year": np.full(n, model.year),
+        "skilled_natives": skilled_natives,
+        "adult_natives": skilled_natives + unskilled_natives,
+    }
+
+
 def country_metrics(model, flows=None) -> dict[str, np.ndarray]:
-    """This year's metrics per country from the model's arrays (one bincount per quantity);
-    `flows`: the year's flows (default the model's)."""
+    """This year's metrics per country from the model's arrays; `flows`: the year's flows
+    (default the model's). Skilled emigrants and students abroad (a small part of the people)
+    are selected once and their tallies made from the selection."""
     from simulation.population import STUDENT, WORKER, tally, tally_pairs
 
     pop, s, c, n = model.pop, model.state, model.corridors, model.world.n
-    w = pop.weight
-    workers = pop.kind == WORKER
-    students = pop.kind == STUDENT
-    abroad = pop.location != pop.origin
-
-    def by(index: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        return tally(index[mask], w[mask], n)
-
-    skilled_residents = by(pop.location, workers)
-    skilled_natives = by(pop.location, workers & ~abroad)
-    emigrants = by(pop.origin, workers & abroad)
-    in_iab = c.iab_destination[pop.location]
-    emigrants_iab = by(pop.origin, workers & abroad & in_iab)
-    enrolled = by(pop.location, students)
-    outbound = by(pop.origin, students & abroad)
-    mask = students & abroad
-    student_matrix = tally_pairs(pop.origin[mask], pop.location[mask], w[mask], n)
-    displaced_in = c.displaced.sum(axis=0)
-    unskilled_natives = np.maximum(s.unskilled - s.unskilled_immigrants - displaced_in, 0.0)
+    w, kind, origin, location = pop.weight, pop.kind, pop.origin, pop.location
+    abroad = location != origin
+    workers = kind == WORKER
+    # every weighted count adds its people in row order (as a bincount of the selected rows
+    # does), so these are the same numbers as tallies of masked copies
+    skilled_residents = model.skilled_residents()  # cached: next year's shocks read it too
+    natives = native_metrics(model)
+    skilled_natives = natives["skilled_natives"]
+    students = np.flatnonzero(kind == STUDENT)
+    enrolled = tally(location[students], w[students], n)
+    students_abroad = students[abroad[students]]
+    emigrant_rows = np.flatnonzero(workers & abroad)
+    eo, el, ew = origin[emigrant_rows], location[emigrant_rows], w[emigrant_rows]
+    emigrants = tally(eo, ew, n)
+    emigrants_iab = _tally_where(eo, ew, c.iab_destination[el], n)
+    unrecognised = _tally_where(eo, ew, ~pop.recognised[emigrant_rows], n)
+    so, sl, sw = origin[students_abroad], location[students_abroad], w[students_abroad]
+    outbound = tally(so, sw, n)
+    student_matrix = tally_pairs(so, sl, sw, n)
+    displaced_rows = np.flatnonzero(pop.displaced)  # few: those displaced across a border
+    displaced_out = tally(origin[displaced_rows], w[displaced_rows], n)
     before = model.records[-1]["skilled_emigrants"] if model.records else emigrants
     out = {
         "year": np.full(n, model.year),
         "adult_residents": skilled_residents + s.unskilled,
         "skilled_residents": skilled_residents,
         "skilled_natives": skilled_natives,
-        "adult_natives": skilled_natives + unskilled_natives,
+        "adult_natives": natives["adult_natives"],
         "skilled_emigrants": emigrants,
         "skilled_emigrants_iab20": emigrants_iab,
-        "unrecognised_emigrants": by(pop.origin, workers & abroad & ~pop.recognised),
+        "unrecognised_emigrants": unrecognised,
         "students_enrolled": enrolled,
         "students_outbound": outbound,
-        "students_inbound": by(pop.location, students & abroad),
-        "displaced_abroad": c.displaced.sum(axis=1) + by(pop.origin, pop.displaced),
+        "students_inbound": tally(sl, sw, n),
+        "displaced_abroad": c.displaced.sum(axis=1) + displaced_out,
         **(flows if flows is not None else model.flows).as_dict(),
         "knowledge_transfer": s.knowledge_transfer.copy(),
         "remittances": s.remittances.copy(),
@@ -412,9 +448,11 @@ def country_metrics(model, flows=None) -> dict[str, np.ndarray]:
         "perceived_prospect": s.perceived_prospect.copy(),
         "conservation_error": model.conservation_error(),
     }
-    for name, spec in METRICS.items():
-        if spec.aggregate == "ratio" and spec.numerator in out and spec.denominator in out:
-            out[name] = safe_ratio(out[spec.numerator], out[spec.denominator])
+    ratios = [(name, num, den) for name, num, den in RATIO_METRICS if num in out and den in out]
+    values = safe_ratio(  # all at once: the same divisions, one call
+        np.stack([out[num] for _, num, _ in ratios]), np.stack([out[den] for *_, den in ratios])
+    )
+    out.update(zip((name for name, *_ in ratios), values, strict=True))
     out["immigration_effect"] = out["human_capital"] - out["native_human_capital"]
     return out
 

@@ -47,13 +47,15 @@ from simulation.mechanisms.recognition import (
     recognition_matrix,
 )
 from simulation.mechanisms.shocks import shock_step
-from simulation.metrics import country_metrics, make_datacollector
+from simulation.metrics import country_metrics, make_datacollector, native_metrics
 from simulation.parameters import Params
 from simulation.population import STUDENT, WORKER, tally
 from simulation.state import CorridorState, FixedTerms, Flows, initial_state
 from simulation.world import World, load_world
 
 DEFAULT_YEARS = 30
+RECORDINGS = ("all", "natives")  # what a model keeps in `records` each year
+COUNTRY_FIELDS = ("iso3", "name", "region", "lon", "lat")  # what a Country agent keeps
 FLOW_NAMES = Flows.names()
 STREAMS = (
     "mesa",  # reserved: Mesa's own generator
@@ -70,6 +72,13 @@ STREAMS = (
 )
 
 
+def country_rows(world: World) -> list[dict[str, Any]]:
+    """The world table's rows as dicts of the fields a Country agent keeps (built from the
+    columns: pandas' to_dict("records") costs several times more)."""
+    columns = [world.countries[field].tolist() for field in COUNTRY_FIELDS]
+    return [dict(zip(COUNTRY_FIELDS, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
 class MigrationModel(mesa.Model):
     """Skilled migration between the countries of `world`, one step per year.
 
@@ -83,6 +92,9 @@ class MigrationModel(mesa.Model):
         years: steps to run; `running` turns False at `world.start_year + years`.
         collect_data: fill the `datacollector` (world totals and every country's main metrics)
             every year; batch runs turn it off and read `records`, the same numbers as arrays.
+        recording: what `records` keeps each year: "all" metrics, or "natives" (the natives at
+            home, all that net brain gain needs of a no-emigration twin, at a fraction of the
+            cost; without the datacollector).
     """
 
     def __init__(
@@ -95,6 +107,7 @@ class MigrationModel(mesa.Model):
         emigration: bool = True,
         years: int = DEFAULT_YEARS,
         collect_data: bool = True,
+        recording: str = "all",
         start: MigrationModel | None = None,
         **overrides: Any,
     ):
@@ -109,6 +122,11 @@ class MigrationModel(mesa.Model):
             params = params.replace(**overrides)
         if not isinstance(years, int) or years < 1:
             raise ValueError(f"years: got {years!r}; allowed: a positive integer")
+        if recording not in RECORDINGS or (recording != "all" and collect_data):
+            raise ValueError(
+                f"recording: got {recording!r}; allowed: {', '.join(RECORDINGS)} (anything but "
+                '"all" only with collect_data=False)'
+            )
         self.seed_sequence = seed_seq
         self.world = world
         self.params = params
@@ -116,9 +134,13 @@ class MigrationModel(mesa.Model):
         self.year = world.start_year
         self.end_year = world.start_year + years
         self.events = self._checked(events)
-        self.fixed = FixedTerms.of(world, params)
+        # a twin shares its start's fixed terms (same world and parameters: checked below)
+        self.fixed = start.fixed if start is not None else FixedTerms.of(world, params)
         self.year_terms: MoveTerms | None = None  # set by step() while the year's state holds
         self._stream_cache: dict[str, np.random.Generator] = {}
+        # the streams' seed sequences by (seed's spawn key, stream, year): a twin shares its
+        # start's, so a pair builds each once
+        self._stream_seeds = start._stream_seeds if start is not None else {}
         self._skilled_cache: tuple[int, np.ndarray] | None = None
         if start is None:
             self.state = initial_state(world, params)
@@ -127,11 +149,11 @@ class MigrationModel(mesa.Model):
             self._init_people()
         else:
             self._copy_start(start)
-        table = world.countries[["iso3", "name", "region", "lon", "lat"]].to_dict("records")
-        self.countries = [Country(self, i, row) for i, row in enumerate(table)]
+        self.countries = [Country(self, i, row) for i, row in enumerate(country_rows(world))]
         self._nodes: dict[tuple[int, int], DiasporaNode] = {}
         self._person_handles: dict[int, Student | SkilledWorker] = {}
         self.records: list[dict[str, np.ndarray]] = []
+        self.recording = recording
         self.collect_data = collect_data
         self.datacollector = make_datacollector()
         self._record(start=True)
@@ -200,9 +222,11 @@ class MigrationModel(mesa.Model):
         for name in ("mean_weight", "entered", "retired"):
             setattr(self, name, getattr(other, name).copy())
 
-    def twin(self, emigration: bool = False) -> MigrationModel:
+    def twin(self, emigration: bool = False, recording: str | None = None) -> MigrationModel:
         """The same world, parameters, events and seed from the same start, with `emigration`
-        (the counterfactual of net brain gain by default). Call before stepping."""
+        (the counterfactual of net brain gain by default) and `recording` (default this
+        model's; "natives" turns the datacollector off). Call before stepping."""
+        recording = self.recording if recording is None else recording
         return MigrationModel(
             self.world,
             self.params,
@@ -210,7 +234,8 @@ class MigrationModel(mesa.Model):
             events=self.events,
             emigration=emigration,
             years=self.end_year - self.world.start_year,
-            collect_data=self.collect_data,
+            collect_data=self.collect_data and recording == "all",
+            recording=recording,
             start=self,
         )
 
@@ -222,9 +247,11 @@ class MigrationModel(mesa.Model):
         if gen is None:
             index = STREAMS.index(name)  # unknown names are a programming error
             year = self.year - self.world.start_year
-            seq = np.random.SeedSequence(
-                self.seed_sequence.entropy, spawn_key=(*self.seed_sequence.spawn_key, index, year)
-            )
+            spawn_key = (*self.seed_sequence.spawn_key, index, year)
+            seq = self._stream_seeds.get(spawn_key)
+            if seq is None:
+                seq = np.random.SeedSequence(self.seed_sequence.entropy, spawn_key=spawn_key)
+                self._stream_seeds[spawn_key] = seq
             gen = self._stream_cache[key] = np.random.default_rng(seq)
         return gen
 
@@ -283,9 +310,14 @@ class MigrationModel(mesa.Model):
 
     def _record(self, start: bool = False) -> None:
         """One row of outcomes per country; in the start year flows are not observed (NaN)."""
-        unobserved = Flows(self.world.n)
-        unobserved.reset(np.nan)
-        self.records.append(country_metrics(self, unobserved if start else self.flows))
+        flows = self.flows
+        if start:
+            flows = Flows(self.world.n)
+            flows.reset(np.nan)
+        if self.recording == "natives":
+            self.records.append(native_metrics(self))
+        else:
+            self.records.append(country_metrics(self, flows))
         if self.collect_data:
             self.datacollector.collect(self)
 

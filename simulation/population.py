@@ -41,12 +41,25 @@ class Population:
         self._cols = {name: np.zeros(max(capacity, 16), dtype=t) for name, t in COLUMNS.items()}
 
     def __getattr__(self, name: str) -> np.ndarray:
+        """A read-only view of the live rows of a column. The view is kept as an instance
+        attribute, so later reads find it without this call (thousands a run), until the rows
+        change (`_rows_changed`)."""
         cols = self.__dict__.get("_cols")
         if cols is not None and name in cols:
             view = cols[name][: self.n]
             view.flags.writeable = False  # writes go through column(), which marks the change
+            self.__dict__[name] = view
             return view
         raise AttributeError(name)
+
+    def _rows_changed(self) -> None:
+        """Forget the kept views: the number of rows or the columns' arrays changed."""
+        for name in COLUMNS:
+            self.__dict__.pop(name, None)
+
+    def __getstate__(self) -> dict:
+        """Copies and pickles carry the columns, not views into the original's arrays."""
+        return {k: v for k, v in self.__dict__.items() if k not in COLUMNS}
 
     def column(self, name: str) -> np.ndarray:
         """A writable view of the live rows of one column (marks the population changed)."""
@@ -60,6 +73,7 @@ class Population:
         self.version += 1
         need = self.n + count
         capacity = len(self._cols["uid"])
+        self._rows_changed()
         if need > capacity:
             new_capacity = max(need, int(capacity * 1.5))
             for name, col in self._cols.items():
@@ -96,6 +110,7 @@ class Population:
         if mask.all():
             return
         self.version += 1
+        self._rows_changed()
         k = int(mask.sum())
         for col in self._cols.values():
             col[:k] = col[: self.n][mask]

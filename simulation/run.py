@@ -21,6 +21,14 @@ def run_to_end(model: MigrationModel) -> pd.DataFrame:
     return metrics_frame(model.records, model.world.codes)
 
 
+def natives_to_end(twin: MigrationModel) -> dict[str, np.ndarray]:
+    """Step a twin that records its natives until it stops; their columns, year after year
+    (no frame: only `counterfactual` reads them)."""
+    while twin.running:
+        twin.step()
+    return {name: np.concatenate([r[name] for r in twin.records]) for name in twin.records[0]}
+
+
 def simulate(
     world: World,
     params: Params | None = None,
@@ -58,8 +66,8 @@ def simulate_with_counterfactual(
     this run's immigrants, so net brain gain measures what emigration does, not what
     immigration does (`immigration_effect` reports that)."""
     model = MigrationModel(world, params, rng=seed, events=events, years=years, collect_data=False)
-    twin = model.twin(emigration=False)
+    twin = model.twin(emigration=False, recording="natives")
     out = run_to_end(model)
-    for name, values in counterfactual(out, run_to_end(twin)).items():
+    for name, values in counterfactual(out, natives_to_end(twin)).items():
         out[name] = values
     return out

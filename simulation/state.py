@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from simulation.drivers import enrolment_slope
 from simulation.events import CONVENTIONS, HAZARDS, VISA_GROUPS
 from simulation.parameters import Params
 from simulation.world import World
@@ -129,13 +130,14 @@ class Flows:
 
 @dataclass(frozen=True)
 class FixedTerms:
-    """Utility terms that do not change within a run (world geography x parameters), computed
-    once at set-up: (countries x countries) matrices [from, to]."""
+    """Terms that do not change within a run (world geography x parameters), computed once at
+    set-up: (countries x countries) matrices [from, to], and the drivers' fixed trends."""
 
     move_distance: np.ndarray  # M4: move_cost_distance x ln(1 + km / scale)
     study_distance: np.ndarray  # M2: study_distance_weight x ln(1 + km / scale)
     language: np.ndarray  # M4: common_language_bonus where an official language is shared
     displacement_nearness: np.ndarray  # M7: exp(-km / d0) x (1 + contiguity bonus)
+    enrolment_slope: np.ndarray | float  # M1: yearly trend of the GER's logit (a driver)
 
     @classmethod
     def of(cls, world: World, params: Params) -> FixedTerms:
@@ -146,6 +148,7 @@ class FixedTerms:
             study_distance=params.study_distance_weight * scaled,
             language=params.common_language_bonus * world.common_language,
             displacement_nearness=near * (1 + params.displacement_contiguity * world.contiguous),
+            enrolment_slope=enrolment_slope(world),
         )
 
 

@@ -94,6 +94,28 @@ def test_person_handles_read_their_rows(world):
         assert survivor[0].age == model.pop.age[row]
 
 
+def test_population_columns_read_the_live_rows_after_every_change():
+    """Column reads are kept views: appending (past the capacity), dropping rows, writing
+    through column() and copying must all show in the next read, and never in a copy's."""
+    import copy
+    import pickle
+
+    from simulation.population import Population
+
+    pop = Population(capacity=2)
+    pop.append(3, origin=np.array([1, 2, 3]), weight=1.0)
+    assert pop.origin.tolist() == [1, 2, 3] and not pop.origin.flags.writeable
+    pop.append(20, origin=7)  # grows the arrays
+    assert pop.origin.tolist() == [1, 2, 3, *[7] * 20]
+    pop.keep(pop.origin != 2)
+    assert pop.origin.tolist() == [1, 3, *[7] * 20] and pop.uid[:2].tolist() == [0, 2]
+    twin, packed = copy.deepcopy(pop), pickle.loads(pickle.dumps(pop))
+    pop.column("origin")[0] = 5
+    assert pop.origin[0] == 5 and twin.origin[0] == 1 and packed.origin[0] == 1
+    twin.column("origin")[1] = 6
+    assert twin.origin[1] == 6 and pop.origin[1] == 3
+
+
 def test_initial_weights_match_the_data(world):
     """Per origin, the skilled emigrants of each kind (IAB destinations, elsewhere) add up to
     the start totals exactly, and every country's skilled residents are the table's (bar the
@@ -201,6 +223,25 @@ def test_net_brain_gain_uses_the_counterfactual(world):
     assert frame.net_brain_gain.abs().sum() > 0
     start = frame[frame.year == world.start_year]
     assert np.allclose(start.net_brain_gain, 0.0)  # nobody has moved yet
+
+
+def test_a_twin_recording_natives_records_the_same_natives(world):
+    """The twin of a paired run records only its natives at home: the same numbers, to the
+    bit, as a twin recording every metric; no datacollector can read such records."""
+    model = MigrationModel(world, Params(agents_per_country=40), rng=4, years=3, collect_data=False)
+    full, natives = model.twin(), model.twin(recording="natives")
+    for twin in (full, natives):
+        while twin.running:
+            twin.step()
+    assert len(natives.records) == len(full.records) == 4
+    for lean, every in zip(natives.records, full.records, strict=True):
+        assert set(lean) == {"year", "skilled_natives", "adult_natives"}
+        for name, values in lean.items():
+            assert values.tobytes() == every[name].tobytes()
+    with pytest.raises(ValueError, match="recording"):
+        MigrationModel(world, Params(agents_per_country=10), rng=0, recording="natives")
+    with pytest.raises(ValueError, match="recording"):
+        MigrationModel(world, Params(agents_per_country=10), rng=0, recording="some")
 
 
 def test_counterfactual_meets_the_same_shocks(world):

@@ -536,6 +536,20 @@ def test_productivity_gain_from_knowledge_transfer_is_capped():
     assert s.productivity == pytest.approx([1, 1.002, 1.01, 1, 1.5])
 
 
+@pytest.mark.parametrize("q", [0, 37.3, 50, 90, 99.9, 100])
+def test_percentile_is_numpys_to_the_bit(q):
+    """The frontier's percentile is numpy's default (linear) percentile, the same bits, ties
+    and a NaN included (the yearly economy step uses it instead of np.percentile)."""
+    from simulation.drivers import percentile
+
+    rng = np.random.default_rng(5)
+    for size in (1, 2, 7, 176, 301):
+        values = rng.lognormal(8.0, 2.0, size)
+        values[: size // 3] = values[0]  # ties
+        assert np.float64(percentile(values, q)).tobytes() == np.percentile(values, q).tobytes()
+    assert np.isnan(percentile(np.array([1.0, np.nan, 3.0]), q))
+
+
 def test_frozen_economy_keeps_gdp_and_ict():
     model = fresh(m8_economy=False)
     s = model.state

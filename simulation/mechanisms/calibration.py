@@ -226,22 +226,55 @@ def consider_by_age(
     }
 
 
+class _RowTally:
+    """Weighted counts per (row, index value 0..n-1) for a fixed `index` and number of rows:
+    the bincount keys are made once (the projection tallies the same groups every year)."""
+
+    def __init__(self, index: np.ndarray, rows: int, n: int):
+        self.key = (np.arange(rows)[:, None] * n + index[None, :]).ravel()
+        self.shape = (rows, n)
+
+    def __call__(self, weights: np.ndarray) -> np.ndarray:
+        """Per row of `weights` (rows, items): weighted count per index value."""
+        rows, n = self.shape
+        return np.bincount(self.key, weights.ravel(), minlength=rows * n).reshape(rows, n)
+
+
 def _tally_rows(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
     """Per row of `weights` (rows, items): weighted count per index value 0..n-1."""
-    rows = weights.shape[0]
-    key = (np.arange(rows)[:, None] * n + index[None, :]).ravel()
-    return np.bincount(key, weights.ravel(), minlength=rows * n).reshape(rows, n)
+    return _RowTally(index, weights.shape[0], n)(weights)
+
+
+class _Choices:
+    """`leaving_chance` and `graduates_staying` for a fixed number of candidate rows, with what
+    does not depend on the intercepts (tally keys, each origin's mass) made once: the
+    projection asks for them every year."""
+
+    def __init__(self, flows: StartFlows, rows: int, n: int):
+        self.flows = flows
+        self.leave = _RowTally(flows.leave_origin, rows, n)
+        self.stay = _RowTally(flows.graduates_abroad, rows, n)
+        self.mass = tally(flows.leave_origin, flows.leave_mass, n)
+        self.has_mass = self.mass > 0
+
+    def leaving(self, batch: np.ndarray) -> np.ndarray:
+        """(rows, origins) chance that a considering home worker leaves at intercepts `batch`."""
+        f = self.flows
+        leaving = self.leave(f.leave_mass * expit(f.leave_logit + batch[:, f.leave_origin]))
+        return np.divide(leaving, self.mass, out=np.zeros_like(leaving), where=self.has_mass)
+
+    def staying(self, batch: np.ndarray) -> np.ndarray:
+        """(rows, origins) graduates abroad who stay abroad per year at intercepts `batch`."""
+        f = self.flows
+        home = expit(f.graduates_abroad_logit - batch[:, f.graduates_abroad])
+        return self.stay(f.graduates_abroad_weight * (1 - home))
 
 
 def leaving_chance(flows: StartFlows, intercept: np.ndarray) -> np.ndarray:
     """Per origin: chance that a home worker who considers a move leaves, at these intercepts
     ((origins,), or (candidates, origins) to try several at once)."""
     batch = np.atleast_2d(intercept)
-    n = batch.shape[1]
-    o = flows.leave_origin
-    leaving = _tally_rows(o, flows.leave_mass * expit(flows.leave_logit + batch[:, o]), n)
-    mass = tally(o, flows.leave_mass, n)
-    out = np.divide(leaving, mass, out=np.zeros_like(leaving), where=mass > 0)
+    out = _Choices(flows, *batch.shape).leaving(batch)
     return out if np.ndim(intercept) == 2 else out[0]
 
 
@@ -249,9 +282,7 @@ def graduates_staying(flows: StartFlows, intercept: np.ndarray) -> np.ndarray:
     """Per origin and year: graduates abroad who stay abroad, at these intercepts (the
     intercept lowers the utility of going home after study); shapes as `leaving_chance`."""
     batch = np.atleast_2d(intercept)
-    o = flows.graduates_abroad
-    home = expit(flows.graduates_abroad_logit - batch[:, o])
-    out = _tally_rows(o, flows.graduates_abroad_weight * (1 - home), batch.shape[1])
+    out = _Choices(flows, *batch.shape).staying(batch)
     return out if np.ndim(intercept) == 2 else out[0]
 
 
@@ -265,6 +296,18 @@ def emigration_rate(
     return np.divide(abroad, total, out=np.zeros_like(total), where=total > 0)
 
 
+def _age_a_year(stock: np.ndarray, width: float, ageing: np.ndarray) -> None:
+    """Everyone a year older on the last axis (age bins `width` years wide): a bin's
+    1 / width move up one bin, the oldest bin's retire. `ageing`: scratch of stock's shape."""
+    np.divide(stock, width, out=ageing)
+    stock -= ageing
+    if stock.size < 1024 * stock.shape[-1]:
+        stock[..., 1:] += ageing[..., :-1]
+    else:  # many rows: bin by bin is faster than thousands of short inner loops
+        for age in range(1, stock.shape[-1]):
+            stock[..., age] += ageing[..., age - 1]
+
+
 def project(flows: StartFlows, intercept: np.ndarray, years: int, recent_years: int):
     """Expected stocks after `years` with drivers held at start: the model's flows on an
     (origin x age) cohort table, with the feedbacks of the model's own dynamics — a growing
@@ -272,10 +315,14 @@ def project(flows: StartFlows, intercept: np.ndarray, years: int, recent_years: 
     (M8), which makes staying and returning less attractive and study less rewarding (M1).
     Emigrants of the start and emigrants made during the run are kept apart (they return at
     different rates). `intercept`: (origins,), or (candidates, origins) to project several at
-    once. Returns (home, recent, settled), each ([candidates,] origins, ages)."""
+    once. Returns (home, recent, settled), each ([candidates,] origins, ages).
+
+    The calibration runs it ten times over 30 years, so the loop works in place on
+    preallocated arrays (same operations in the same order: the same numbers)."""
     batch = np.atleast_2d(intercept)
     shape = (batch.shape[0], *flows.home.shape)
     n = shape[1]
+    choices = _Choices(flows, batch.shape[0], n)
     home = np.broadcast_to(flows.home, shape).copy()
     # emigrants in four compartments: the start's (recent, settled) and the run's (the same)
     abroad = np.zeros((4, *shape))
@@ -296,31 +343,35 @@ def project(flows: StartFlows, intercept: np.ndarray, years: int, recent_years: 
     h_start = (flows.home.sum(axis=-1) + flows.immigrants) / flows.adults
     abroad_total = tally(flows.graduates_abroad, flows.graduates_abroad_weight, n)
     enrol_logit = logit(np.clip(flows.enrolment, 1e-6, 1 - 1e-6))
+    back = np.empty_like(abroad)  # scratch, reused every year
+    home_ageing, abroad_ageing = np.empty_like(home), np.empty_like(abroad)
+    settling = np.empty_like(abroad[recent])
     for t in range(years):
         grown = np.maximum(flows.diaspora + abroad.sum(axis=(0, -1)) - emigrants_start, 0)
         size = np.log1p(grown / flows.diaspora_scale)
-        adults = flows.adults * (1 + flows.growth) ** t
+        growth = (1 + flows.growth) ** t
+        adults = flows.adults * growth
         h = np.maximum(home.sum(axis=-1) + flows.immigrants, 1e-9) / adults
         scarcity = np.log(h / h_start)
         # a lower premium at home (M8) makes staying home, and going home, less attractive; a
         # bigger diaspora (M6) makes leaving cheaper (going home has no network term)
         wage = flows.wage_response * scarcity
         shift = flows.network * (size - size_start) + wage
-        leaving = home * flows.consider_home * leaving_chance(flows, batch + shift)[..., None]
-        back = abroad * consider * expit(chance_logit - wage)[..., None]
+        leaving = home * flows.consider_home
+        leaving *= choices.leaving(batch + shift)[..., None]
+        np.multiply(abroad, consider, out=back)
+        back *= expit(chance_logit - wage)[..., None]
         home += back.sum(axis=0) - leaving
         abroad -= back
         abroad[2] += leaving
-        settling = abroad[recent] / recent_years
+        np.divide(abroad[recent], recent_years, out=settling)
         abroad[recent] -= settling
         abroad[settled] += settling
-        for stock in (home, abroad):  # a year older; the oldest bin's retire
-            ageing = stock / flows.bin_width
-            stock -= ageing
-            stock[..., 1:] += ageing[..., :-1]
+        _age_a_year(home, flows.bin_width, home_ageing)  # a year older; the oldest bin's retire
+        _age_a_year(abroad, flows.bin_width, abroad_ageing)
         study = expit(enrol_logit + flows.enrolment_response * scarcity) / flows.enrolment
-        cohort = (1 + flows.growth) ** t * study
-        staying = graduates_staying(flows, batch + wage)
+        cohort = growth * study
+        staying = choices.staying(batch + wage)
         home[..., 0] += (flows.graduates_at_home + abroad_total - staying) * cohort
         # years abroad count from leaving home, study included: graduates who stay are
         # past their first years abroad (docs/ODD.md, M4)

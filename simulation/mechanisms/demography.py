@@ -12,7 +12,10 @@ if TYPE_CHECKING:
 
 
 def demography_step(model: MigrationModel) -> None:
+    """Age everyone, count the retiring out, and drop them with the agents whose whole weight
+    moved on as pieces (M4, M7), in one pass over the population's columns."""
     p, s, c, pop = model.params, model.state, model.corridors, model.pop
+    keep = pop.weight > 0
     if p.m9_demography:
         pop.column("age")[:] += 1
         remain = 1 - 1 / p.working_span
@@ -24,5 +27,5 @@ def demography_step(model: MigrationModel) -> None:
             weight = pop.weight[retiring]
             model.flows.retired += tally(pop.location[retiring], weight, s.n)
             model.retired += tally(pop.origin[retiring], weight, s.n)
-            pop.keep(~retiring)
-    pop.keep(pop.weight > 0)  # agents whose whole weight moved on as pieces (M4, M7)
+            keep &= ~retiring
+    pop.keep(keep)

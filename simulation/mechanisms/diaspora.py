@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.mechanisms.migration import wage_factor
-from simulation.population import WORKER, tally_pairs
+from simulation.population import WORKER, tally, tally_pairs
 
 if TYPE_CHECKING:
     from simulation.model import MigrationModel
@@ -42,18 +42,24 @@ def diaspora_step(model: MigrationModel, etraining: bool = True) -> None:
     p, s, c, pop = model.params, model.state, model.corridors, model.pop
     n = s.n
     rows = skilled_abroad(model)
-    o, loc, weight = pop.origin[rows], pop.location[rows], pop.weight[rows]
-    c.skilled_diaspora = tally_pairs(o, loc, weight, n)
+    weight = pop.weight[rows]
+    corridor = pop.origin[rows].astype(np.int64) * n + pop.location[rows]  # (o, d) as one key
+
+    def by_corridor(values: np.ndarray) -> np.ndarray:
+        """(origins, locations) sums of `values` (as tally_pairs, one key for all four)."""
+        return tally(corridor, values, n * n).reshape(n, n)
+
+    c.skilled_diaspora = by_corridor(weight)
     c.diaspora = np.maximum(c.migrant_stock + c.skilled_diaspora - c.skilled_diaspora_start, 0.0)
     if not p.m6_diaspora:
         s.knowledge_transfer[:] = 0.0
         s.remittances[:] = 0.0
         return
     tied = weight * pop.tie[rows]
-    skill_tied = tally_pairs(o, loc, tied * pop.skill[rows], n)
+    skill_tied = by_corridor(tied * pop.skill[rows])
     recognised = pop.recognised[rows]
-    skilled_pay = tally_pairs(o, loc, tied * recognised * wage_factor(model, rows), n)
-    unskilled_pay = tally_pairs(o, loc, tied * ~recognised, n)
+    skilled_pay = by_corridor(tied * recognised * wage_factor(model, rows))
+    unskilled_pay = by_corridor(tied * ~recognised)
     s.knowledge_transfer = (skill_tied @ s.ict) * s.ict * s.engagement
     earned = skilled_pay @ s.wage_skilled + unskilled_pay @ s.wage_unskilled
     s.remittances = p.remittance_share * earned * (1 - s.remittance_cost)

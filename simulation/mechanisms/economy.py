@@ -30,7 +30,9 @@ def update_economy(model: MigrationModel) -> None:
         s.productivity *= 1 + np.minimum(transfer, p.max_productivity_gain)
         s.gdppc = next_gdppc(w, p, s.gdppc, year)
         s.ict_base = next_ict(w, p, s.ict_base, year)
-        s.enrolment_trend = next_enrolment(w, p, s.enrolment_start, s.enrolment_trend, year)
+        s.enrolment_trend = next_enrolment(
+            w, p, s.enrolment_start, s.enrolment_trend, year, model.fixed.enrolment_slope
+        )
         cost = observed(w, "remittance_cost", year)  # where recorded, unless a policy set it
         s.remittance_cost = np.where(
             np.isfinite(cost) & ~s.remittance_policy, cost, s.remittance_cost

@@ -26,13 +26,15 @@ if TYPE_CHECKING:
     from simulation.model import MigrationModel
 
 
-def displacement_destinations(model: MigrationModel) -> np.ndarray:
-    """(from, to): where people displaced across a border go."""
+def displacement_destinations(model: MigrationModel, rows: np.ndarray | None = None) -> np.ndarray:
+    """(from, to): where people displaced across a border go; `rows`: only these countries'
+    rows (a year's shocks hit about a quarter of the countries)."""
     p, s, c = model.params, model.state, model.corridors
+    rows = np.arange(s.n) if rows is None else rows
     adults = s.adults_start[None, :]
-    weight = adults * model.fixed.displacement_nearness
-    weight = weight * (1 + p.displacement_diaspora_weight * c.diaspora / adults)
-    np.fill_diagonal(weight, 0.0)
+    weight = adults * model.fixed.displacement_nearness[rows]
+    weight = weight * (1 + p.displacement_diaspora_weight * c.diaspora[rows] / adults)
+    weight[np.arange(len(rows)), rows] = 0.0  # nobody is displaced to their own country
     total = weight.sum(axis=1, keepdims=True)
     return np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
 
@@ -77,39 +79,43 @@ def return_displaced(model: MigrationModel) -> None:
     c.displaced -= back
     s.unskilled += back.sum(axis=1) - back.sum(axis=0)
     rows = np.flatnonzero(pop.displaced & (pop.kind == WORKER))
+    if not len(rows):  # no draws to make: the year's stream need not be built
+        return
     going = rows[model.stream("displaced_return").random(len(rows)) < p.displaced_return_rate]
     relocate(model, going, pop.origin[going], np.zeros(len(going), bool))
 
 
 def displace_across_borders(model: MigrationModel, share: np.ndarray) -> None:
-    """Move `share` of each country's residents across its borders."""
+    """Move `share` of each country's residents across its borders. Only the rows of the
+    countries hit are worked on (the others move nobody)."""
     s, c, pop = model.state, model.corridors, model.pop
     rng = model.stream("displacement")
-    where = displacement_destinations(model)
+    hit = np.flatnonzero(share > 0)  # a quarter of the countries are hit in a year
+    where = displacement_destinations(model, hit)  # (hit, to)
     moved = s.unskilled * share
-    flow = moved[:, None] * where
-    c.displaced += flow
+    flow = moved[hit, None] * where
+    c.displaced[hit] += flow
     s.unskilled += flow.sum(axis=0) - moved
-    residents = np.flatnonzero((pop.kind == WORKER) & (share[pop.location] > 0))
+    residents = np.flatnonzero((pop.kind == WORKER) & (share > 0)[pop.location])
     if not len(residents):
         return
     location, weight = pop.location[residents], pop.weight[residents]
     skilled_here = tally(location, weight, s.n)
     mean_weight = skilled_here / np.maximum(np.bincount(location, minlength=s.n), 1)
-    unit = np.minimum(weight_caps(model)[None, :], mean_weight[:, None])
-    expected = (share * skilled_here)[:, None] * where
-    uniforms = rng.random(expected.shape)  # one per cell, drawn whether used or not
-    hit = np.flatnonzero(share > 0)  # other rows expect nobody (a quarter are hit in a year)
-    count = stochastic_round(expected[hit] / np.maximum(unit[hit], 1e-300), uniforms[hit])
+    unit = np.minimum(weight_caps(model)[None, :], mean_weight[hit, None])  # (hit, to)
+    expected = (share * skilled_here)[hit, None] * where
+    uniforms = rng.random((s.n, s.n))  # one per cell, drawn whether used or not
+    count = stochastic_round(expected / np.maximum(unit, 1e-300), uniforms[hit])
     row, destination = np.nonzero(count)
-    source, repeats = hit[row], count[row, destination]
-    source, destination = np.repeat(source, repeats), np.repeat(destination, repeats)
+    repeats = count[row, destination]
+    row, destination = np.repeat(row, repeats), np.repeat(destination, repeats)
+    source = hit[row]
     if not len(source):
         return
     # each piece is split off a resident of the country hit, chosen by weight
     member, _ = pick_by_weight(location, weight, source, rng.random(len(source)))
     parents = residents[member]
-    piece = np.minimum(unit[source, destination], pop.weight[parents])
+    piece = np.minimum(unit[row, destination], pop.weight[parents])
     keep = within_weight(parents, piece, pop.weight)
     children = pop.split_off(parents[keep], piece[keep])
     destination = destination[keep]
