@@ -7,6 +7,7 @@ did not reach are counted apart ("unchecked"): a score with unchecked mutants is
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter, defaultdict
 
@@ -20,7 +21,8 @@ def scores(lines: list[str]) -> dict[str, Counter]:
         name, sep, status = line.strip().rpartition(": ")
         if not sep or "__mutmut_" not in name:
             continue
-        module = name.split(".x_")[0] if ".x_" in name else name.rsplit(".", 2)[0]
+        # functions are `module.x_name__mutmut_N`, methods `module.xǁClassǁname__mutmut_N`
+        module = re.split(r"\.x[_ǁ]", name)[0]
         by_file[module.replace(".", "/") + ".py"][status] += 1
     return by_file
 
