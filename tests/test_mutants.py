@@ -3127,3 +3127,20 @@ def test_records_keep_their_values_while_the_run_goes_on():
     for before, after in zip(saved, model.records, strict=False):
         for name, value in before.items():
             np.testing.assert_array_equal(after[name], value, err_msg=name)
+
+
+def test_ageing_a_year_bin_by_bin_for_large_tables_is_the_rule():
+    """The start calibration ages its cohort table a year at a time; large tables (the default
+    world's candidate grid) take a bin-by-bin path that small test worlds never reach: both
+    paths must give the rule's numbers (a bin's 1 / width moves up, the oldest bin's retire)."""
+    from simulation.mechanisms.calibration import _age_a_year
+
+    rng = np.random.default_rng(8)
+    for rows in (10, 1100):  # below and above the 1024-row switch
+        stock = rng.uniform(0, 100, (rows, 8))
+        moving = stock / 5.0
+        expected = stock - moving
+        expected[:, 1:] += moving[:, :-1]
+        aged = stock.copy()
+        _age_a_year(aged, 5.0, np.empty_like(aged))
+        assert aged.tobytes() == expected.tobytes()
