@@ -478,14 +478,18 @@ def counterfactual(main, twin) -> dict[str, np.ndarray]:
     }
 
 
+def stack_records(records: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Yearly records (one array per metric and year) as one column per metric, year after year."""
+    return {name: np.concatenate([r[name] for r in records]) for name in records[0]}
+
+
 def metrics_frame(records: list[dict[str, np.ndarray]], codes: list[str]) -> pd.DataFrame:
     """Tidy frame: year, country, then the metrics in METRICS order."""
     if not records:
         return pd.DataFrame(
             columns=[*KEYS, *(m for m in METRICS if m not in COUNTERFACTUAL_METRICS)]
         )
-    columns = {k: np.concatenate([r[k] for r in records]) for k in records[0]}
-    frame = pd.DataFrame(columns)
+    frame = pd.DataFrame(stack_records(records))
     frame["year"] = frame["year"].astype(np.int64)
     frame.insert(1, "country", np.tile(np.asarray(codes, dtype=object), len(records)))
     order = [*KEYS, *(m for m in METRICS if m in frame.columns)]

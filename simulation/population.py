@@ -133,7 +133,12 @@ def tally(index: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(index, weight, minlength=n).astype(np.float64, copy=False)
 
 
+def pair_key(first: np.ndarray, second: np.ndarray, n: int) -> np.ndarray:
+    """One int64 key per (first, second) pair of values 0..n-1 (the flat index of an n x n
+    matrix), for tallying several quantities over the same pairs."""
+    return np.asarray(first, dtype=np.int64) * n + second
+
+
 def tally_pairs(first: np.ndarray, second: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:
     """Weighted count per (first, second) pair as an (n, n) matrix (e.g. origin x location)."""
-    key = np.asarray(first, dtype=np.int64) * n + second
-    return tally(key, weight, n * n).reshape(n, n)
+    return tally(pair_key(first, second, n), weight, n * n).reshape(n, n)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.events import PolicyEvent
-from simulation.metrics import counterfactual, metrics_frame
+from simulation.metrics import counterfactual, metrics_frame, stack_records
 from simulation.model import MigrationModel
 from simulation.parameters import Params
 from simulation.world import World
@@ -26,7 +26,7 @@ def natives_to_end(twin: MigrationModel) -> dict[str, np.ndarray]:
     (no frame: only `counterfactual` reads them)."""
     while twin.running:
         twin.step()
-    return {name: np.concatenate([r[name] for r in twin.records]) for name in twin.records[0]}
+    return stack_records(twin.records)
 
 
 def simulate(

@@ -240,11 +240,6 @@ class _RowTally:
         return np.bincount(self.key, weights.ravel(), minlength=rows * n).reshape(rows, n)
 
 
-def _tally_rows(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
-    """Per row of `weights` (rows, items): weighted count per index value 0..n-1."""
-    return _RowTally(index, weights.shape[0], n)(weights)
-
-
 class _Choices:
     """`leaving_chance` and `graduates_staying` for a fixed number of candidate rows, with what
     does not depend on the intercepts (tally keys, each origin's mass) made once: the

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.mechanisms.migration import wage_factor
-from simulation.population import WORKER, tally, tally_pairs
+from simulation.population import WORKER, pair_key, tally, tally_pairs
 
 if TYPE_CHECKING:
     from simulation.model import MigrationModel
@@ -43,7 +43,7 @@ def diaspora_step(model: MigrationModel, etraining: bool = True) -> None:
     n = s.n
     rows = skilled_abroad(model)
     weight = pop.weight[rows]
-    corridor = pop.origin[rows].astype(np.int64) * n + pop.location[rows]  # (o, d) as one key
+    corridor = pair_key(pop.origin[rows], pop.location[rows], n)  # made once for four tallies
 
     def by_corridor(values: np.ndarray) -> np.ndarray:
         """(origins, locations) sums of `values` (as tally_pairs, one key for all four)."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.choice import stochastic_round
+from simulation.choice import nonzero_cells, stochastic_round
 from simulation.drivers import observed
 from simulation.mechanisms.migration import relocate, weight_caps
 from simulation.pieces import pick_by_weight, within_weight
@@ -106,7 +106,7 @@ def displace_across_borders(model: MigrationModel, share: np.ndarray) -> None:
     expected = (share * skilled_here)[hit, None] * where
     uniforms = rng.random((s.n, s.n))  # one per cell, drawn whether used or not
     count = stochastic_round(expected / np.maximum(unit, 1e-300), uniforms[hit])
-    row, destination = np.nonzero(count)
+    row, destination = nonzero_cells(count)
     repeats = count[row, destination]
     row, destination = np.repeat(row, repeats), np.repeat(destination, repeats)
     source = hit[row]
