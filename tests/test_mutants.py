@@ -690,6 +690,21 @@ def test_without_demography_nobody_ages_but_empty_agents_go():
     assert model.retired.sum() == 0.0
 
 
+def test_with_demography_agents_without_weight_go_with_the_retiring():
+    """A piece that took a parent's whole weight (M4, M7) leaves an empty agent: it goes the
+    same year, with demography on as well as off (above)."""
+    model = fresh()
+    pop = model.pop
+    workers = np.flatnonzero(pop.kind == WORKER)
+    pop.column("age")[workers] = 40.0
+    pop.column("age")[workers[1]] = 70.0  # someone retires this year
+    pop.column("weight")[workers[0]] = 0.0
+    empty, retiring, uids = pop.uid[workers[0]], pop.uid[workers[1]], pop.uid.copy()
+    demography.demography_step(model)
+    assert empty not in pop.uid and retiring not in pop.uid
+    assert pop.n == len(uids) - 2
+
+
 def test_students_do_not_retire():
     model = fresh()
     pop = model.pop
