@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from experiments.errors import UserError
-from simulation.metrics import METRICS, aggregate_regions
+from simulation.metrics import COUNTERFACTUAL_METRICS, METRICS, aggregate_regions
 
 LEVELS = ("country", "region", "world")
 WORLD_CODE = "WLD"
@@ -34,6 +34,12 @@ class OutputSelection:
     @property
     def full(self) -> bool:
         return self.metrics is None and self.years is None and self.level == "country"
+
+    @property
+    def needs_counterfactual(self) -> bool:
+        """Whether a kept metric comes from the run's no-emigration twin (all metrics are kept
+        when none are chosen; metrics aggregated from twin columns are twin metrics too)."""
+        return self.metrics is None or any(m in COUNTERFACTUAL_METRICS for m in self.metrics)
 
     def describe(self) -> dict[str, Any]:
         """For the manifest: a folder's runs all share one selection."""
@@ -107,6 +113,16 @@ class SelectedTask:
         return f"SelectedTask({task_name(self.task)}, {self.selection.describe()})"
 
     def __call__(self, world: Any, params: Any, years: int, seed: Any, events: Any = ()):
-        frame = self.task(world, params, years, seed, events)
+        frame = self._task()(world, params, years, seed, events)
         regions = dict(zip(world.countries["iso3"], world.countries["region"], strict=True))
         return self.selection.apply(frame, regions)
+
+    def _task(self) -> Any:
+        """The model without its no-emigration twin when no kept metric reads the twin: the
+        run's other metrics are the same numbers either way (the twin has its own model and
+        draws), and a run costs about a third less."""
+        from simulation import simulate, simulate_with_counterfactual
+
+        if self.task is simulate_with_counterfactual and not self.selection.needs_counterfactual:
+            return simulate
+        return self.task

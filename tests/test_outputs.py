@@ -16,7 +16,7 @@ from experiments.areas import read_scenario, region_map
 from experiments.batch import make_batch
 from experiments.errors import UserError
 from experiments.manifest import StaleResultsError
-from experiments.outputs import make_selection
+from experiments.outputs import SelectedTask, make_selection
 from experiments.runner import RunnerOptions, run_batch
 from experiments.scenario import load_scenario
 from experiments.summary import summarize, write_summary
@@ -164,3 +164,46 @@ def test_the_command_line_keeps_what_it_is_told(scenario, tmp_path):
     assert set(kept["year"]) == {2005}
     assert list(kept.columns[4:]) == ["net_brain_gain", "human_capital", "adult_residents"]
     assert set(kept["country"]) == set(load_world("teaching").countries["region"])
+
+
+@pytest.mark.parametrize(
+    ("metrics", "twin_runs"),
+    [
+        (("human_capital", "skilled_emigration_rate"), False),
+        (("skilled_emigration_rate", "net_brain_gain"), True),  # the twin gives net brain gain
+        (("human_capital_no_emigration",), True),
+        (None, True),  # every metric kept
+    ],
+)
+def test_the_twin_runs_only_when_a_kept_metric_reads_it(monkeypatch, metrics, twin_runs):
+    """A batch keeping only metrics of the run itself skips the no-emigration twin (about a
+    third of a paired run) and stores the same numbers as the paired run."""
+    from simulation import MigrationModel, Params, simulate_with_counterfactual
+    from simulation.model import MigrationModel as Model
+
+    world, params = load_world("teaching"), Params(agents_per_country=20)
+    selection = make_selection(metrics, None, "region")
+    regions = dict(zip(world.countries["iso3"], world.countries["region"], strict=True))
+    expected = selection.apply(simulate_with_counterfactual(world, params, 3, 7), regions)
+    twins = []
+    real_twin = MigrationModel.twin
+
+    def counted_twin(self, *args, **kwargs):
+        twins.append(self)
+        return real_twin(self, *args, **kwargs)
+
+    monkeypatch.setattr(Model, "twin", counted_twin)
+    task = SelectedTask(simulate_with_counterfactual, selection)
+    kept = task(world, params, 3, 7)
+    assert bool(twins) == twin_runs
+    pd.testing.assert_frame_equal(kept, expected, check_exact=True)
+
+
+def test_every_metric_aggregated_from_twin_columns_is_a_twin_metric():
+    """Batches and studies decide by a metric's name whether the twin must run: that holds only
+    while no other metric is aggregated from the twin's columns."""
+    from simulation.metrics import COUNTERFACTUAL_METRICS, METRICS, metric_parts
+
+    for name in METRICS:
+        if set(metric_parts(name)) & set(COUNTERFACTUAL_METRICS):
+            assert name in COUNTERFACTUAL_METRICS, name
