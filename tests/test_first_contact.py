@@ -299,10 +299,12 @@ def test_a_wheel_installed_elsewhere_ships_the_scenarios(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     braingain = str(venv / "bin" / "braingain")
+    # nothing of a checkout may leak in through the environment (e.g. a developer's PYTHONPATH)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
 
     def use(*args: str) -> str:
         done = subprocess.run(
-            [braingain, *args], cwd=elsewhere, capture_output=True, text=True, timeout=300
+            [braingain, *args], cwd=elsewhere, capture_output=True, text=True, timeout=300, env=env
         )
         assert done.returncode == 0, f"braingain {' '.join(args)}: {done.stdout}{done.stderr}"
         return done.stdout
