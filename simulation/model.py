@@ -215,7 +215,9 @@ class MigrationModel(mesa.Model):
         saves the set-up and its calibration (used for the no-emigration twin)."""
         if other.year != self.world.start_year or other.world is not self.world:
             raise ValueError("start: a model of the same world that has not been stepped")
-        if other.params != self.params or other.seed_sequence.entropy != self.seed_sequence.entropy:
+        mine, theirs = self.seed_sequence, other.seed_sequence
+        same_seed = (mine.entropy, mine.spawn_key) == (theirs.entropy, theirs.spawn_key)
+        if other.params != self.params or not same_seed:
             raise ValueError("start: a model with the same parameters and seed")
         for name in ("state", "flows", "last_flows", "pop", "corridors", "start_totals"):
             setattr(self, name, copy.deepcopy(getattr(other, name)))

@@ -23,6 +23,7 @@ from simulation.agents import Country, DiasporaNode, SkilledWorker, Student
 from simulation.metrics import COUNTERFACTUAL_METRICS
 from simulation.model import FLOW_NAMES
 from simulation.population import STUDENT, WORKER
+from simulation.run import run_to_end
 
 
 def model_flow_names() -> set[str]:
@@ -242,6 +243,63 @@ def test_a_twin_recording_natives_records_the_same_natives(world):
         MigrationModel(world, Params(agents_per_country=10), rng=0, recording="natives")
     with pytest.raises(ValueError, match="recording"):
         MigrationModel(world, Params(agents_per_country=10), rng=0, recording="some")
+
+
+def test_a_twin_starts_from_the_model_with_its_events_and_emigration(world):
+    """A twin is the model's world, parameters, seed and events from the model's start: the
+    no-emigration twin gives the numbers of a fresh no-emigration model with the same events
+    (to the bit), and a twin with emigration those of the model itself."""
+    params = Params(agents_per_country=30)
+    events = [PolicyEvent("return_incentive", 2001, tuple(world.countries["iso3"]), value=2.0)]
+
+    def fresh(**kwargs):
+        return MigrationModel(world, params, rng=5, years=4, collect_data=False, **kwargs)
+
+    def frame(model):
+        return run_to_end(model)
+
+    model = fresh(events=events)
+    counterfactual, same = model.twin(), model.twin(emigration=True)
+    expected = frame(fresh(events=events, emigration=False))
+    assert not expected.equals(frame(fresh(emigration=False)))  # the events matter here
+    pd.testing.assert_frame_equal(frame(counterfactual), expected, check_exact=True)
+    pd.testing.assert_frame_equal(frame(same), frame(model), check_exact=True)
+
+
+def test_a_twin_collects_data_only_if_its_model_does_and_it_records_everything(world):
+    params = Params(agents_per_country=10)
+    collecting = MigrationModel(world, params, rng=1, years=2)
+    quiet = MigrationModel(world, params, rng=1, years=2, collect_data=False)
+    assert collecting.twin().collect_data and collecting.twin(recording="all").collect_data
+    assert not collecting.twin(recording="natives").collect_data
+    assert not quiet.twin().collect_data and not quiet.twin(recording="all").collect_data
+
+
+def test_a_start_is_copied_only_from_the_same_unstepped_model(world):
+    """`start=` copies another model's start (the twin's shortcut): only from a model of the
+    same world, parameters and seed that has not been stepped."""
+    params = Params(agents_per_country=10)
+    model = MigrationModel(world, params, rng=np.random.SeedSequence(3, spawn_key=(1,)))
+    same = MigrationModel(world, params, rng=model.seed_sequence, start=model)
+    assert same.pop.uid.tobytes() == model.pop.uid.tobytes()
+    other_seeds = [
+        np.random.SeedSequence(4, spawn_key=(1,)),
+        np.random.SeedSequence(3, spawn_key=(2,)),  # another replication of the same root seed
+    ]
+    for seed in other_seeds:
+        with pytest.raises(ValueError, match=r"^start: a model with the same parameters and seed$"):
+            MigrationModel(world, params, rng=seed, start=model)
+    with pytest.raises(ValueError, match=r"^start: a model with the same parameters and seed$"):
+        MigrationModel(world, Params(agents_per_country=11), rng=model.seed_sequence, start=model)
+    with pytest.raises(
+        ValueError, match=r"^start: a model of the same world that has not been stepped$"
+    ):
+        MigrationModel(load_world("teaching"), params, rng=model.seed_sequence, start=model)
+    model.step()
+    with pytest.raises(
+        ValueError, match=r"^start: a model of the same world that has not been stepped$"
+    ):
+        MigrationModel(world, params, rng=model.seed_sequence, start=model)
 
 
 def test_counterfactual_meets_the_same_shocks(world):
