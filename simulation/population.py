@@ -118,11 +118,11 @@ class Population:
 
     def rows_of(self, uids: np.ndarray) -> np.ndarray:
         """Row index of each uid, -1 where the agent is gone."""
+        if not self.n:
+            return np.full(len(uids), -1, dtype=np.int64)
         live = self._cols["uid"][: self.n]
-        rows = np.searchsorted(live, uids)
-        rows = np.minimum(rows, max(self.n - 1, 0))
-        found = (self.n > 0) & (live[rows] == uids) if self.n else np.zeros(len(uids), bool)
-        return np.where(found, rows, -1)
+        rows = np.minimum(np.searchsorted(live, uids), self.n - 1)
+        return np.where(live[rows] == uids, rows, -1)
 
     def nbytes(self) -> int:
         return sum(col.nbytes for col in self._cols.values())

@@ -117,6 +117,31 @@ def test_population_columns_read_the_live_rows_after_every_change():
     assert twin.origin[1] == 6 and pop.origin[1] == 3
 
 
+def test_rows_of_finds_live_agents_and_marks_the_gone():
+    """Handles find their row by uid: -1 for an agent that is gone, whether its uid falls
+    between live ones, before them, after the last, or the population is empty."""
+    from simulation.population import Population
+
+    pop = Population()
+    assert pop.rows_of(np.array([0, 3])).tolist() == [-1, -1]
+    pop.append(10, origin=0)  # uids 0..9
+    pop.keep(~np.isin(pop.uid, [0, 4, 5, 9]))  # live uids 1, 2, 3, 6, 7, 8
+    uids = np.array([3, 4, 0, 8, 9, 15, 1, 6])
+    assert pop.rows_of(uids).tolist() == [2, -1, -1, 5, -1, -1, 0, 3]
+    pop.keep(np.zeros(pop.n, dtype=bool))
+    assert pop.rows_of(np.array([1, 2])).tolist() == [-1, -1]
+
+
+def test_splitting_off_no_pieces_adds_nobody():
+    from simulation.population import Population
+
+    pop = Population()
+    pop.append(3, origin=0, weight=2.0)
+    children = pop.split_off(np.zeros(0, dtype=np.int64), np.zeros(0))
+    assert children.dtype == np.int64 and len(children) == 0
+    assert pop.n == 3 and pop.weight.tolist() == [2.0, 2.0, 2.0]
+
+
 def test_initial_weights_match_the_data(world):
     """Per origin, the skilled emigrants of each kind (IAB destinations, elsewhere) add up to
     the start totals exactly, and every country's skilled residents are the table's (bar the
