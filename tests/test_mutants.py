@@ -589,6 +589,46 @@ def test_recorded_drivers_apply_and_a_remittance_policy_overrides_the_record():
     assert s.ict[2] == pytest.approx(0.4)
 
 
+def test_driver_rules_continue_the_paths_where_the_data_end():
+    """docs/ODD.md (M8, M1), after the observed years: GDP per head grows by
+    productivity_growth + convergence_rate x ln(frontier / own), the frontier the 90th
+    percentile (the poorer grow faster); internet use's logit grows by ict_growth; enrolment's
+    logit by the country's fitted trend x ger_trend_scale; shares stay within their bounds."""
+    from scipy.special import expit, logit
+
+    from simulation import drivers, load_world
+
+    world = small_world()  # no driver data: every year follows the rules
+    params = Params(
+        productivity_growth=0.01, convergence_rate=0.02, ict_growth=0.3, ger_trend_scale=2.0
+    )
+    year = world.start_year + 1
+    gdppc = np.array([1000.0, 2000.0, 8000.0, 30000.0, 50000.0])
+    frontier = np.percentile(gdppc, 90)
+    grown = drivers.next_gdppc(world, params, gdppc, year)
+    assert grown == pytest.approx(gdppc * (1 + 0.01 + 0.02 * np.log(frontier / gdppc)))
+    assert np.all(np.diff(grown / gdppc) < 0)  # convergence: the poorer grow faster
+    ict = np.array([0.0001, 0.1, 0.5, 0.9, 0.9999])
+    expected_ict = np.clip(expit(logit(ict) + 0.3), 0.001, 0.999)
+    assert drivers.next_ict(world, params, ict, year) == pytest.approx(expected_ict)
+    assert expected_ict[0] == 0.001 and expected_ict[-1] == 0.999  # both bounds reached
+    current = np.array([0.001, 0.1, 0.5, 0.8, 0.95])
+    slope = np.array([-0.1, -0.2, 0.3, 0.5, -0.5])
+    enrolment = drivers.next_enrolment(world, params, current, current, year, slope)
+    extrapolated = expit(logit(np.clip(current, 0.005, 0.9)) + 2.0 * slope)
+    assert enrolment == pytest.approx(np.clip(extrapolated, 0.005, 0.9))
+    assert enrolment[0] == 0.005 and enrolment[3] == 0.9  # both bounds reached
+    assert enrolment[4] < 0.8  # falls from the cap of 0.9, not from the 0.95 beyond it
+    # without a slope given, each country's own fitted trend (the world's ger_logit_trend)
+    teaching = load_world("teaching")
+    later = 2200  # long after the driver data
+    level = np.full(teaching.n, 0.3)
+    own = drivers.next_enrolment(teaching, params, level, level, later)
+    trend = drivers.enrolment_slope(teaching)
+    assert np.any(trend != 0)
+    assert own == pytest.approx(expit(logit(level) + 2.0 * trend))
+
+
 def test_planned_ict_is_a_line_to_the_target():
     model = fresh(m8_economy=False)
     s = model.state
