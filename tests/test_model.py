@@ -95,6 +95,72 @@ def test_person_handles_read_their_rows(world):
         assert survivor[0].age == model.pop.age[row]
 
 
+def test_person_handles_are_kept_per_person_and_follow_graduation(world):
+    """A person keeps one handle while in the model (asking again gives the same objects, and
+    Mesa's agent registry does not grow); a student who graduates gets a SkilledWorker handle
+    in place of the Student one; handles for chosen rows are those rows' people."""
+    model = MigrationModel(world, Params(agents_per_country=20), rng=3)
+    first = {h.uid: h for h in model.person_agents()}
+    registered = len(model.agents)
+    again = model.person_agents()
+    assert all(first[h.uid] is h for h in again) and len(model.agents) == registered
+    assert again.random is model.random  # shuffles follow the model's seed
+    assert [h.uid for h in model.person_agents([0, 2])] == model.pop.uid[[0, 2]].tolist()
+    students = {h.uid for h in again if isinstance(h, Student)}
+    for _ in range(6):  # long enough for students to graduate
+        model.step()
+    now = {h.uid: h for h in model.person_agents()}
+    kept = set(first) & set(now)
+    same_kind = [u for u in kept if type(now[u]) is type(first[u])]
+    graduated = [u for u in kept & students if isinstance(now[u], SkilledWorker)]
+    assert same_kind and graduated
+    assert all(now[u] is first[u] for u in same_kind)
+    assert all(first[u] not in model.agents for u in graduated)  # the Student handle left
+    assert len(model.agents) == len(now) + len(model.countries) + len(model._nodes)
+
+
+def test_diaspora_nodes_follow_the_corridors_with_members(world):
+    model = MigrationModel(world, Params(agents_per_country=10), rng=0)
+    diaspora = model.corridors.skilled_diaspora
+    diaspora[:] = 0.0
+    diaspora[0, 1], diaspora[2, 3] = 0.5, 100.0  # less than a person still makes a node
+    assert set(model.diaspora_nodes()) == {(0, 1), (2, 3)}
+    node = model.diaspora_nodes()[(2, 3)]
+    diaspora[0, 1] = 0.0
+    assert set(model.diaspora_nodes()) == {(2, 3)} and model.diaspora_nodes()[(2, 3)] is node
+
+
+def test_terms_asked_between_years_reflect_the_current_state(world):
+    """A year's destination terms are dropped when the year ends, so code that asks between
+    steps (an app, a test) sees a state changed since: e.g. a destination's skilled wage."""
+    from simulation.mechanisms.migration import emigration_destinations
+
+    model = MigrationModel(world, Params(agents_per_country=10), rng=0)
+    model.step()
+    before = emigration_destinations(model)
+    model.state.wage_skilled[3] *= 3
+    after = emigration_destinations(model)
+    assert (after[:, 3] > before[:, 3])[np.arange(world.n) != 3].all()
+
+
+def test_the_population_version_rises_with_every_change():
+    """Cached tallies (skilled residents) are keyed by the population's version: every change
+    must give a version never seen before."""
+    from simulation.population import Population
+
+    pop = Population()
+    seen = [pop.version]
+    pop.append(4, origin=0, weight=1.0)
+    seen.append(pop.version)
+    pop.column("origin")
+    seen.append(pop.version)
+    pop.split_off(np.array([0]), np.array([0.5]))
+    seen.append(pop.version)
+    pop.keep(pop.weight > 0.6)
+    seen.append(pop.version)
+    assert seen == sorted(set(seen))
+
+
 def test_population_columns_read_the_live_rows_after_every_change():
     """Column reads are kept views: appending (past the capacity), dropping rows, writing
     through column() and copying must all show in the next read, and never in a copy's."""

@@ -629,6 +629,25 @@ def test_driver_rules_continue_the_paths_where_the_data_end():
     assert own == pytest.approx(expit(logit(level) + 2.0 * trend))
 
 
+def test_agents_are_split_by_largest_remainder_with_a_floor_per_kind():
+    """The start's agent budget: each row's agents in proportion to its weights, the ones left
+    over to the largest remainders (ties: the first group), none for rows without people; every
+    kind an origin has gets at least max(1, budget // 20) agents."""
+    from simulation.initial import _split, kind_budgets
+
+    weights = np.array([[1.0, 1.0, 1.0], [0.0, 0.0, 0.0], [5.0, 3.0, 2.0], [0.2, 0.8, 0.0]])
+    ten = _split(10, weights)
+    assert ten.dtype == np.int64
+    assert ten.tolist() == [[4, 3, 3], [0, 0, 0], [5, 3, 2], [2, 8, 0]]
+    assert _split(1, weights).tolist() == [[1, 0, 0], [0, 0, 0], [1, 0, 0], [0, 1, 0]]
+    assert not _split(0, weights).any()
+    people = np.array([[900.0, 90.0, 10.0], [0.0, 50.0, 0.0], [0.5, 99.5, 0.0]])
+    budgets = kind_budgets(100, people)  # at least 100 // 20 = 5 per kind present
+    assert budgets.dtype == np.int64
+    assert budgets.tolist() == [[90, 9, 5], [0, 100, 0], [5, 99, 0]]
+    assert kind_budgets(10, np.array([[1000.0, 1.0, 0.0]])).tolist() == [[10, 1, 0]]
+
+
 def test_planned_ict_is_a_line_to_the_target():
     model = fresh(m8_economy=False)
     s = model.state
