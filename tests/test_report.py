@@ -160,6 +160,52 @@ def test_compare_report_states_the_numbers_of_comparison_csv(compared):
     assert sentence in words and "percentage points" in sentence
 
 
+def _shown_numbers(words: str) -> list[float]:
+    return [float(n) for n in re.findall(r"[-+]?\d+(?:\.\d+)?", words)]
+
+
+def _agrees(shown: str, value: float) -> bool:
+    """A printed number is the value rounded to the decimals it shows."""
+    decimals = len(shown.split(".")[1]) if "." in shown else 0
+    return abs(float(shown) - value) <= 0.5 * 10**-decimals + 1e-12
+
+
+def test_net_brain_gain_differences_are_the_consoles_percentage_points(compared):
+    """A difference of net brain gain (a share difference) reads in percentage points, scaled as
+    experiments.units.display scales it for the console and the figures: the world's cell of
+    the differences table and the findings sentence agree with the console for the same row."""
+    from braingain.report.console import _cell
+    from experiments.units import display
+
+    table = pd.read_csv(compared / "comparison.csv")
+    world = table[(table["area"] == "WLD") & (table["metric"] == "net_brain_gain")]
+    row = world[world["year"] == world["year"].max()].iloc[0]
+    scale = display("net_brain_gain").scale
+    values = [scale * row[c] for c in ("difference", "ci_low", "ci_high")]
+    console = _shown_numbers(
+        _cell(row["difference"], row["ci_low"], row["ci_high"], display("net_brain_gain"), True)
+    )
+    source = (compared / "report.html").read_text(encoding="utf-8")
+    start = source.index('id="differences"')
+    section = source[start : source.index("<h2", start)]
+    world_row = re.search(r"<tr><td[^>]*>World</td><td[^>]*>(.*?)</td>", section)
+    cell = re.sub(r"<[^>]+>", " ", html.unescape(world_row.group(1)))
+    shown = re.findall(r"[-+]?\d+\.\d+", cell)[:3]
+    assert len(shown) == 3
+    for printed, value, on_console in zip(shown, values, console, strict=True):
+        assert _agrees(printed, value), f"{printed} is not {value} (pp)"
+        assert abs(round(float(printed), 2) - on_console) <= 0.0100001
+    words = _words(_parse(compared / "report.html"))
+    sentence = re.search(
+        r"differs from base by ([-+][\d.]+) percentage points \(95% interval ([-+][\d.]+) to "
+        r"([-+][\d.]+) percentage points\)",
+        words,
+    )
+    assert sentence, "the findings sentence gives its interval in percentage points"
+    for printed, value in zip(sentence.groups(), values, strict=True):
+        assert _agrees(printed, value), f"{printed} is not {value} (pp)"
+
+
 def test_probability_of_gain_matches_the_replications(compared):
     words = _words(_parse(compared / "report.html"))
     frame = pd.read_parquet(compared / "metrics.parquet")

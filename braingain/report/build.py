@@ -24,6 +24,7 @@ from braingain.report import analysis, figures, page, text, theory
 from braingain.report.results import Results, load_results
 from experiments.areas import WORLD_CODE
 from experiments.store import atomic_write_text
+from experiments.units import POINTS, Display, display
 from simulation import PARAMETERS
 
 NBG, HC, SER, WASTE = (
@@ -295,7 +296,8 @@ def _difference_tables(results: Results, gains: dict) -> list[str]:
             last = year == broad["year"].max()
             headers = ["area"]
             for metric in metrics:
-                headers.append(f"Δ {text.label(metric)}, pp [95% interval]")
+                unit = Display.short(display(metric).difference)
+                headers.append(f"Δ {text.label(metric)}, {unit} [95% interval]")
                 if metric in GAIN_METRICS and last:
                     headers.append(f"probability of gain ({text.label(metric)})")
             rows = []
@@ -355,16 +357,15 @@ def _level_tables(results: Results, gains: dict) -> list[str]:
             r = _row(cells, area=area)
             row: list[object] = [text.area_name(area)]
             for metric in metrics:
-                value = text.level(metric, r[f"{metric}_mean"])
-                if metric == NBG:
-                    value = text.points(r[f"{metric}_mean"], unit=False) + " pp"
+                in_points = display(metric).level == POINTS
+                fmt = (
+                    (lambda v, m=metric: text.difference(m, v, unit=False))
+                    if in_points
+                    else (lambda v, m=metric: text.level(m, v))
+                )
+                value = fmt(r[f"{metric}_mean"]) + (" pp" if in_points else "")
                 lo, hi = r[f"{metric}_ci_low"], r[f"{metric}_ci_high"]
                 if np.isfinite(lo) and np.isfinite(hi):
-                    fmt = (
-                        (lambda v: text.points(v, unit=False))
-                        if metric == NBG
-                        else (lambda v, m=metric: text.level(m, v))
-                    )
                     value += f" [{fmt(lo)}, {fmt(hi)}]"
                 row.append(value)
             won = gains.get((name, area))
