@@ -279,28 +279,119 @@ def test_run_report_gives_levels_and_probability_of_brain_gain(ran):
     assert "seed 7" in words
 
 
-def test_sensitivity_and_discovery_sections_when_their_files_are_there(ran, tmp_path):
-    folder = tmp_path / "with_sa"
-    shutil.copytree(ran, folder)
-    pd.DataFrame(
-        {
-            "output": ["nbg_SSF_2030"] * 4,
-            "input": ["recognition_base", "perception_ict"] * 2,
-            "index": ["ST", "ST", "S1", "S1"],
-            "value": [0.52, 0.01, 0.40, -0.02],
-            "ci_low": [0.41, -0.02, 0.30, -0.05],
-            "ci_high": [0.63, 0.04, 0.50, 0.01],
-        }
-    ).to_csv(folder / "indices.csv", index=False)
-    pd.DataFrame(
-        {"description": ["gain in 84% of runs when recognition_base >= 0.52"], "coverage": [0.8]}
-    ).to_csv(folder / "prim_boxes.csv", index=False)
+ISHIGAMI = Path(__file__).resolve().parents[1] / "experiments" / "studies" / "ishigami.toml"
+SWEEP = """
+name = "sweep"
+task = "experiments.testing:noisy_linear"
+method = "sweep"
+samples = 3
+replications = 2
+[scenario]
+world = "teaching"
+years = 1
+[[inputs]]
+parameter = "recognition_base"
+range = [0.0, 1.0]
+[[outputs]]
+metric = "returns"
+area = "MEX"
+name = "y"
+"""
+
+
+@pytest.fixture(scope="module")
+def studied(tmp_path_factory) -> Path:
+    """A real `braingain sensitivity` folder (Ishigami, N = 16) with one `discover` box."""
+    out = tmp_path_factory.mktemp("study") / "ishigami"
+    argv = ["sensitivity", str(ISHIGAMI), "--samples", "16", "--workers", "1", "--out", str(out)]
+    assert main([*argv, "--no-progress"]) == 0
+    assert not (out / "summary.csv").exists()  # a study has none: the report must not need it
+    return out
+
+
+def test_report_of_a_sensitivity_study_shows_its_indices(studied, tmp_path):
+    folder = tmp_path / "study"
+    shutil.copytree(studied, folder)
     assert main(["report", str(folder)]) == 0
-    words = _words(_parse(folder / "report.html"))
-    assert "recognition_base (ST 0.52, 95% interval 0.41 to 0.63)" in words
-    assert "1 of 2 inputs are not distinguishable from 0" in words
-    assert "gain in 84% of runs when recognition_base >= 0.52" in words
-    assert "Sensitivity analysis included below" in words
+    checker = _parse(folder / "report.html")
+    assert checker.problems == [] and checker.stack == []
+    words = _words(checker)
+    assert "Influential inputs (sensitivity analysis)" in words
+    indices = pd.read_csv(folder / "indices.csv")
+    total = indices[indices["index"] == "ST"].sort_values("value", ascending=False)
+    clear = total[total["ci_low"] > 0]
+    for r in clear.head(3).itertuples(index=False):
+        named = f"{r.input} (ST {text.number(r.value)}, 95% interval {text.number(r.ci_low)} to"
+        assert named in words
+    unclear = len(total) - len(clear)
+    assert f"{unclear} of {len(total)} inputs are not distinguishable from 0" in words
+    assert "Sensitivity analysis included below (indices.csv)" in words
+    assert "80 runs" in words and "sample seed 42" in words
+    assert "Scenario discovery not part of these results" in words
+
+
+def test_report_shows_what_discover_wrote(studied, tmp_path, capsys):
+    folder = tmp_path / "study"
+    shutil.copytree(studied, folder)
+    argv = ["discover", str(folder), "--output", "y", "--threshold", "5"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    found = folder / "discovery" / "y_above_5"
+    lines = (found / "report.txt").read_text(encoding="utf-8").strip().splitlines()
+    sentence = " ".join(lines[-1].split())
+    assert sentence.startswith("y is above 5 in")
+    box = pd.read_csv(found / "box.csv")
+    for target in (folder, found):  # the study folder, or the discovery folder itself
+        assert main(["report", str(target), "--out", str(tmp_path / "r.html")]) == 0
+        checker = _parse(tmp_path / "r.html")
+        assert checker.problems == []
+        words = _words(checker)
+        assert "Where the outcome flips (scenario discovery, PRIM)" in words
+        assert sentence in words and words.index(sentence) < words.index("Read with care")
+        assert lines[-2] in words  # how the box was chosen
+        for r in box.itertuples(index=False):
+            assert f"{r.input} {text.number(r.low)} to {text.number(r.high)} " in words
+            assert f"{text.number(r.box_low)} to {text.number(r.box_high)}" in words
+    assert "Scenario discovery included below (PRIM, 1 box)" in words
+    assert (tmp_path / "r_figures" / "prim_y_above_5.png").read_bytes() == (
+        found / "tradeoff.png"
+    ).read_bytes()
+
+
+def test_an_unfinished_study_is_refused_with_the_right_reason(studied, tmp_path, capsys):
+    unanalysed = tmp_path / "unanalysed"
+    shutil.copytree(studied, unanalysed)
+    for name in ("indices.csv", "convergence.csv", "report.txt"):
+        (unanalysed / name).unlink()
+    message = _one_line_exit_2(["report", str(unanalysed)], capsys)
+    assert "runs are done but its analysis is missing (indices.csv or sweep.csv)" in message
+    interrupted = tmp_path / "interrupted"
+    shutil.copytree(unanalysed, interrupted)
+    manifest = json.loads((interrupted / "manifest.json").read_text())
+    manifest["status"] = "interrupted"
+    manifest["timings"]["runs_done"] = 30
+    (interrupted / "manifest.json").write_text(json.dumps(manifest))
+    message = _one_line_exit_2(["report", str(interrupted)], capsys)
+    assert "the study has not finished (status 'interrupted'" in message
+    assert "30 of 80 runs done" in message
+
+
+def test_report_of_a_sweep_gives_its_table_and_maximum(tmp_path):
+    file = tmp_path / "sweep.toml"
+    file.write_text(SWEEP, encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["sensitivity", str(file), "--workers", "1", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    assert main(["report", str(out)]) == 0
+    words = _words(_parse(out / "report.html"))
+    sweep = pd.read_csv(out / "sweep.csv")
+    best = sweep.loc[sweep["y_mean"].idxmax()]
+    at = f"recognition_base = {text.number(best['recognition_base'])}"
+    assert f"y is highest at {at}: {text.level('returns', best['y_mean'])}" in words
+    assert "Sweep (sensitivity analysis)" in words
+    for r in sweep.itertuples(index=False):
+        low, high = text.bare("returns", r.y_ci_low), text.bare("returns", r.y_ci_high)
+        assert f"{text.bare('returns', r.y_mean)} [{low}, {high}]" in words
 
 
 def _one_line_exit_2(argv: list[str], capsys) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from braingain.report import analysis, figures, page, text, theory
-from braingain.report.results import Results, load_results
+from braingain.report.results import Results, load_results, planned_runs
 from experiments.areas import WORLD_CODE
 from experiments.store import atomic_write_text
 from experiments.units import POINTS, Display, display
@@ -231,17 +231,35 @@ def _sensitivity_findings(table: pd.DataFrame) -> list[str]:
     return out
 
 
-def _prim_sentences(results: Results) -> list[str]:
+def _discovery_sentences(results: Results) -> list[str]:
+    """The plain-words sentence of each box of `braingain discover` (from its report.txt)."""
+    return [
+        f"{d.sentence} (scenario discovery, {d.name})" for d in results.discoveries if d.sentence
+    ]
+
+
+def _sweep_findings(results: Results) -> list[str]:
+    """Per output of a sweep: where its mean over replications is highest, with the interval."""
+    table, study = results.sweep, results.study or {}
+    if table is None:
+        return []
+    inputs = [i["name"] for i in study.get("inputs", []) if i.get("name") in table]
     out = []
-    for path, content in results.prim:
-        if isinstance(content, dict):
-            for key in ("description", "summary", "sentence", "box"):
-                if isinstance(content.get(key), str):
-                    out.append(f"{content[key]} ({path.name})")
-        elif isinstance(content, pd.DataFrame):
-            for key in ("description", "sentence", "summary"):
-                if key in content:
-                    out += [f"{s} ({path.name})" for s in content[key].dropna().astype(str)]
+    for output in study.get("outputs", []):
+        name, metric = output["name"], output.get("metric", "")
+        if f"{name}_mean" not in table or not inputs or table[f"{name}_mean"].isna().all():
+            continue
+        best = table.loc[table[f"{name}_mean"].idxmax()]
+        swept = text.listing(
+            [f"{i} from {text.number(table[i].min())} to {text.number(table[i].max())}"
+             for i in inputs]
+        )  # fmt: skip
+        at = ", ".join(f"{i} = {text.number(best[i])}" for i in inputs)
+        out.append(
+            f"Sweeping {swept} ({len(table)} points, {study.get('replications')} replications "
+            f"each), {name} is highest at {at}: {text.level(metric, best[f'{name}_mean'])} "
+            f"({text.interval(metric, best[f'{name}_ci_low'], best[f'{name}_ci_high'], False)})."
+        )
     return out
 
 
@@ -456,20 +474,76 @@ def _sensitivity_section(table: pd.DataFrame, figs: _Figures) -> list[str]:
     return blocks
 
 
-def _prim_section(results: Results) -> list[str]:
-    blocks = []
-    sentences = _prim_sentences(results)
-    if sentences:
-        blocks.append(page.items(sentences))
-    for path, content in results.prim:
-        blocks.append(page.heading(3, path.name))
-        if isinstance(content, pd.DataFrame):
-            rows = content.head(40).itertuples(index=False)
-            cells = [[text.number(v) if isinstance(v, float) else v for v in row] for row in rows]
-            blocks.append(page.table(list(content.columns), cells))
-        else:
-            scalars = {k: v for k, v in content.items() if isinstance(v, str | int | float)}
-            blocks.append(page.table(["key", "value"], list(scalars.items())))
+def _sweep_section(results: Results) -> list[str]:
+    table, study = results.sweep, results.study or {}
+    inputs = [i["name"] for i in study.get("inputs", []) if i.get("name") in table]
+    blocks = [page.items(_sweep_findings(results))]
+    for output in study.get("outputs", []):
+        name, metric = output["name"], output.get("metric", "")
+        if f"{name}_mean" not in table:
+            continue
+        unit = text.short_unit(metric)
+        headers = [*inputs, f"{name}{f' ({unit})' if unit else ''}, mean [95% interval]", "runs"]
+        rows = []
+        for r in table.to_dict("records"):
+            mean, low, high = (
+                text.bare(metric, r[f"{name}_{k}"]) for k in ("mean", "ci_low", "ci_high")
+            )
+            span = f" [{low}, {high}]" if low != "n/a" and high != "n/a" else ""
+            runs = r.get(f"{name}_runs")
+            rows.append(
+                [
+                    *(text.number(r[i]) for i in inputs),
+                    mean + span,
+                    "n/a" if runs is None else str(runs),
+                ]
+            )
+        blocks.append(page.heading(3, name))
+        blocks.append(page.table(headers, rows, numeric=range(len(headers))))
+    return blocks
+
+
+def _discovery_section(results: Results, figs: _Figures) -> list[str]:
+    blocks = [
+        page.paragraph(
+            "PRIM (EMA Workbench) peels the input box until most runs left inside cross the "
+            "line; coverage is the share of all such runs inside the box, density the share of "
+            "the box's runs that cross it. Per box: each input's range in the study and in the "
+            "box, and the quasi-p-values of its limits."
+        )
+    ]
+    for found in results.discoveries:
+        blocks.append(page.heading(3, found.name))
+        said = [line for line in (found.sentence, found.rule) if line]
+        if said:
+            blocks.append(page.items(said))
+        rows = []
+        for r in found.box.to_dict("records"):
+            narrowed = r["box_low"] > r.get("low", r["box_low"]) or r["box_high"] < r.get(
+                "high", r["box_high"]
+            )
+            rows.append(
+                [
+                    r["input"],
+                    f"{text.number(r.get('low', float('nan')))} to "
+                    f"{text.number(r.get('high', float('nan')))}",
+                    f"{text.number(r['box_low'])} to {text.number(r['box_high'])}",
+                    "yes" if narrowed else "no",
+                    text.number(r.get("qp_low", float("nan"))),
+                    text.number(r.get("qp_high", float("nan"))),
+                ]
+            )
+        headers = ["input", "range in the study", "box", "restricted", "qp low", "qp high"]
+        blocks.append(page.table(headers, rows, numeric=(4, 5)))
+        tradeoff = found.folder / "tradeoff.png"
+        if tradeoff.exists():
+            png = tradeoff.read_bytes()
+            path = figs.path(f"prim_{found.name}.png")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(png)
+            caption = f"PRIM peeling trajectory of {found.name}: coverage against density"
+            blocks.append(page.figure(png, caption, figs.name(path)))
+        blocks.append(page.paragraph(f"From {found.folder}.", "meta"))
     return blocks
 
 
@@ -575,13 +649,20 @@ def _quality_card(results: Results) -> list[str]:
     world = _world_line(results)
     if world:
         rows.append(world)
-    runs = sum(_replications(results))
+    runs = planned_runs(m)
     timings = m.get("timings") or {}
+    study = results.study
+    what = (
+        f"study {study['name']} ({study.get('method')}): {study.get('points')} sample points x "
+        f"{study.get('replications')} replications = {runs} runs"
+        if study
+        else f"{len(results.scenarios)} scenarios, {runs} runs"
+    )
     if runs:
         rows.append(
             [
                 "Runs",
-                f"{len(results.scenarios)} scenarios, {runs} runs; status: {m.get('status')}; "
+                f"{what}; status: {m.get('status')}; "
                 f"{timings.get('runs_done', 'n/a')} runs done, "
                 f"{timings.get('mean_run_seconds', 'n/a')} s per run on average",
             ]
@@ -589,11 +670,14 @@ def _quality_card(results: Results) -> list[str]:
     sensitivity = (
         "included below (indices.csv)"
         if results.indices is not None
+        else "included below (sweep.csv)"
+        if results.sweep is not None
         else "not part of these results (braingain sensitivity makes one)"
     )
     discovery = (
-        "included below (PRIM)"
-        if results.prim
+        f"included below (PRIM, {len(results.discoveries)} box"
+        f"{'es' if len(results.discoveries) > 1 else ''})"
+        if results.discoveries
         else "not part of these results (braingain discover)"
     )
     rows += [
@@ -625,6 +709,10 @@ def _reproduce(results: Results) -> list[str]:
     git = m.get("git") or {}
     seeds = [
         f"{s['name']}: seed {s.get('seed')}, {s.get('replications')} replications"
+        if s.get("kind") != "experiment"
+        else f"{s['name']}: scenario seed {(s.get('base_scenario') or {}).get('seed')}, "
+        f"sample seed {s.get('sample_seed')}, {s.get('points')} points x "
+        f"{s.get('replications')} replications"
         for s in results.scenarios
     ]
     lines = [
@@ -658,7 +746,8 @@ def build_report(results: Results, out: Path) -> Report:
     indices = _indices(results)
     if indices is not None:
         findings += _sensitivity_findings(indices)
-    findings += _prim_sentences(results)
+    findings += _sweep_findings(results)
+    findings += _discovery_sentences(results)
     theory_check = theory.check(results)
     findings += theory.finding(theory_check)
 
@@ -702,9 +791,12 @@ def build_report(results: Results, out: Path) -> Report:
     if indices is not None:
         body.append(page.heading(2, "Influential inputs (sensitivity analysis)", "sensitivity"))
         body += _sensitivity_section(indices, figs)
-    if results.prim:
+    if results.sweep is not None:
+        body.append(page.heading(2, "Sweep (sensitivity analysis)", "sweep"))
+        body += _sweep_section(results)
+    if results.discoveries:
         body.append(page.heading(2, "Where the outcome flips (scenario discovery, PRIM)", "prim"))
-        body += _prim_section(results)
+        body += _discovery_section(results, figs)
     body.append(page.heading(2, "Assumptions and their sources", "assumptions"))
     body += _assumptions(results)
     body.append(page.heading(2, "Quality card", "quality"))

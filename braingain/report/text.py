@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from experiments.areas import AREA_NAMES
-from experiments.units import PERCENT, POINTS, display
+from experiments.units import PERCENT, POINTS, Display, display
 
 PP = POINTS
 VERDICT = {"increase": "gain", "decrease": "loss", "no clear change": "no clear change"}
@@ -69,6 +69,20 @@ def level(metric: str, value: float, decimals: int | None = None) -> str:
     if shown == POINTS:
         return difference(metric, value)
     return number(value)
+
+
+def bare(metric: str, value: float) -> str:
+    """A value in the metric's display unit without its label (for a table whose header says
+    the unit): 12.3 for a share of 0.123, +0.12 for a share difference of 0.0012."""
+    shown = display(metric)
+    if shown.level == POINTS:
+        return difference(metric, value, unit=False)
+    return number(shown.scale * value) if math.isfinite(value) else "n/a"
+
+
+def short_unit(metric: str) -> str:
+    """The unit of a level in a table header: %, pp, or the metric's own unit."""
+    return Display.short(display(metric).level)
 
 
 def _signed(value: float) -> str:

@@ -76,6 +76,8 @@ def _countries(results: Results) -> pd.DataFrame:
 def check(results: Results) -> TheoryCheck | str:
     """The theory check on the baseline, or one sentence saying why it cannot be made."""
     scenario = baseline_scenario(results)
+    if results.study is not None:
+        return "a sensitivity study keeps its outputs per run, not every country's metrics"
     if results.metrics_path is None:
         return "these results hold no per-country metrics (metrics.parquet)"
     if scenario is None:
