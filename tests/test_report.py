@@ -583,3 +583,67 @@ def test_a_run_that_kept_some_metrics_still_reports(tmp_path):
     assert main(argv) == 0
     assert main(["report", str(out)]) == 0
     assert (out / "report.html").stat().st_size > 10_000
+
+
+# --- calibration: found from the parameter values, said honestly ---------------------------------
+CALIBRATED = Path(__file__).resolve().parents[1] / "calibration" / "calibrated.toml"
+
+
+def _shipped_calibration() -> dict:
+    import tomllib
+
+    return tomllib.loads(CALIBRATED.read_text(encoding="utf-8"))
+
+
+def test_a_baseline_at_the_calibrated_medians_is_reported_as_calibrated(tmp_path):
+    """A scenario named baseline whose parameters are the posterior medians of the shipped
+    calibrated.toml (as scenarios/baseline.toml's are) is reported as calibrated to 1990-2000
+    in the caveats, the theory check, the assumptions and the quality card; 'baseline' is not
+    repeated."""
+    shipped = _shipped_calibration()
+    medians = "".join(f"{k} = {v!r}\n" for k, v in shipped["parameters"].items())
+    out = _run(tmp_path, "baseline", extra=medians)  # the medians go under [parameters]
+    assert main(["report", str(out)]) == 0
+    words = _words(_parse(out / "report.html"))
+    period = f"{shipped['start_year']}-{shipped['end_year']}"
+    said = (
+        f"{len(shipped['parameters'])} parameters at the posterior medians of the {period} "
+        f'calibration {shipped["name"]}, see README "Calibration"'
+    )
+    assert f"baseline runs with {said}: fitted to observed data of that period only" in words
+    assert f"Checked here on the baseline (it runs with {said})" in words
+    assert f"Calibration and validation baseline runs with {said}" in words
+    assert f"{next(iter(shipped['parameters']))} " in words
+    assert f"calibrated ({period})" in words
+    for wrong in ("not been calibrated", "not calibrated", "no calibration", "baseline baseline"):
+        assert wrong not in words
+
+
+def test_runs_off_the_calibration_say_they_are_not_calibrated(baseline):
+    words = _words(_parse(baseline / "report.html"))
+    assert "the model has not been calibrated to observed data for these results" in words
+    assert "Checked here on the baseline one (it is not calibrated to observed data)" in words
+    assert "no calibration or out-of-sample validation is attached" in words
+
+
+def test_calibration_is_read_from_values_not_names():
+    from braingain.report.calibration import baseline_words, calibration_of
+    from simulation import PARAMETERS
+
+    shipped = _shipped_calibration()
+    defaults = {p.name: p.default for p in PARAMETERS}
+    at_medians = defaults | shipped["parameters"]
+    found = calibration_of({"name": "anything", "parameters": at_medians})
+    assert found is not None and found.how == "medians" and found.changed == ()
+    assert set(found.parameters) == set(shipped["parameters"])
+    first = next(iter(shipped["parameters"]))
+    one_set = calibration_of({"name": "x", "parameters": at_medians | {first: 123.0}})
+    assert one_set is not None and one_set.changed == (first,)
+    assert f"except {first}, set otherwise in these runs" in one_set.words()
+    assert calibration_of({"name": "baseline", "parameters": defaults}) is None
+    posterior = {"file": str(CALIBRATED), "draws": 1000, "parameters": list(shipped["parameters"])}
+    drawn = calibration_of({"name": "h", "parameters": defaults, "calibration": posterior})
+    assert drawn is not None and drawn.how == "posterior" and drawn.calibration == shipped["name"]
+    assert "posterior of the" in drawn.words() and "1000 draws" in drawn.words()
+    assert baseline_words("baseline") == "the baseline"
+    assert baseline_words("reference") == "the baseline reference"

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from braingain.report import analysis, figures, page, text, theory
+from braingain.report.calibration import Calibrated, calibration_of
 from braingain.report.results import Results, load_results, planned_runs
 from experiments.areas import WORLD_CODE
 from experiments.store import atomic_write_text
@@ -263,13 +264,21 @@ def _sweep_findings(results: Results) -> list[str]:
     return out
 
 
+def _calibrations(results: Results) -> list[Calibrated]:
+    """The scenarios of the results that run at a calibration (found from their values)."""
+    found = (calibration_of(s) for s in results.scenarios)
+    return [c for c in found if c is not None]
+
+
 def _caveats(results: Results) -> list[str]:
     assumed = sum(p.is_assumption for p in PARAMETERS)
     reps = sorted(set(_replications(results)))
     reps_text = " or ".join(str(r) for r in reps) if reps else "the"
-    calibrated = [s["name"] for s in results.scenarios if s.get("calibration")]
+    calibrated = _calibrations(results)
     fitted = (
-        f"the scenarios {text.listing(calibrated)} use a calibration"
+        "; ".join(f"{c.scenario} runs with {c.words()}" for c in calibrated)
+        + ": fitted to observed data of that period only, so levels remain uncertain and "
+        "differences between scenarios deserve more trust than levels"
         if calibrated
         else "the model has not been calibrated to observed data for these results, so "
         "differences between scenarios deserve more trust than levels"
@@ -288,7 +297,7 @@ def _caveats(results: Results) -> list[str]:
         "nobody dies before retirement; wages are a reduced form and human capital has no "
         "productivity spill-over (docs/ODD.md, section 4, lists every simplification).",
         f"{assumed} of the model's {len(PARAMETERS)} parameters are assumptions without a "
-        f"published source, and {fitted}.",
+        f"published source; {fitted}.",
         seed_noise,
     ]
 
@@ -574,14 +583,25 @@ def _assumptions(results: Results) -> list[str]:
                 p.description,
             ]
         )
-    rows.sort(key=lambda r: (r[6] != "assumption", r[5], r[0]))
+    calibrated = {c.scenario: c for c in _calibrations(results) if c.how == "medians"}
+    fitted = calibrated.get(results.baseline or "")
+    for row in rows:
+        if fitted is not None and row[0] in fitted.parameters:
+            row[6] += f", calibrated ({fitted.period or fitted.calibration})"
+    rows.sort(key=lambda r: (not r[6].startswith("assumption"), r[5], r[0]))
     assumed = sum(p.is_assumption for p in PARAMETERS)
+    medians = (
+        f" {fitted.scenario} runs with {fitted.words()}: {', '.join(fitted.parameters)}."
+        if fitted is not None
+        else ""
+    )
     return [
         page.paragraph(
             f"{assumed} of {len(PARAMETERS)} parameters are assumptions (no published value; to "
             f"be calibrated); {len(PARAMETERS) - assumed} cite a source. "
             f"{len(changed)} differ from their defaults in these runs"
             + (f": {', '.join(changed)}." if changed else ".")
+            + medians
         ),
         page.table(
             [
@@ -643,6 +663,18 @@ def _sources_table() -> list[str]:
     ]
 
 
+def _validation(results: Results) -> str:
+    checked = "stylised facts are checked by the test suite (tests/test_validation.py)"
+    calibrated = _calibrations(results)
+    if not calibrated:
+        return f"{checked}; no calibration or out-of-sample validation is attached to these results"
+    fitted = "; ".join(f"{c.scenario} runs with {c.words()}" for c in calibrated)
+    return (
+        f"{fitted}; {checked}; the out-of-sample check (the 2000-2010 hindcast, braingain "
+        'hindcast, README "The 2000 → 2010 hindcast") is not part of these results'
+    )
+
+
 def _quality_card(results: Results) -> list[str]:
     m = results.manifest
     rows: list[list[str]] = []
@@ -683,11 +715,7 @@ def _quality_card(results: Results) -> list[str]:
     rows += [
         ["Sensitivity analysis", sensitivity],
         ["Scenario discovery", discovery],
-        [
-            "Validation",
-            "stylised facts are checked by the test suite (tests/test_validation.py); no "
-            "calibration or out-of-sample validation is attached to these results",
-        ],
+        ["Calibration and validation", _validation(results)],
     ]
     git = m.get("git") or {}
     if git.get("commit"):
