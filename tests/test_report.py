@@ -647,3 +647,30 @@ def test_calibration_is_read_from_values_not_names():
     assert "posterior of the" in drawn.words() and "1000 draws" in drawn.words()
     assert baseline_words("baseline") == "the baseline"
     assert baseline_words("reference") == "the baseline reference"
+
+
+def test_data_sources_card_names_real_sources_with_each_column_once(baseline):
+    source = (baseline / "report.html").read_text(encoding="utf-8")
+    start = source.index("Data sources of the world tables")
+    table = source[start : source.index("</table>", start)]
+    rows = [
+        [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", r)]
+        for r in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)
+        if "<td" in r
+    ]
+    columns = pd.read_csv(
+        Path(__file__).resolve().parents[1] / "simulation" / "data" / "columns.csv",
+        keep_default_na=False,
+    )
+    real = columns[
+        (columns["source"].str.strip() != "")
+        & (columns["source"] != "this script")
+        & ~columns["source"].str.endswith(".csv")
+    ]
+    assert [r[0] for r in rows] == list(dict.fromkeys(real["source"]))
+    for name, years, listed, _ in rows:
+        assert name.strip() and name != "this script" and not name.endswith(".csv")
+        assert len(years.split(", ")) == len(set(years.split(", ")))
+        shown = listed.split(", ")
+        assert len(shown) == len(set(shown)), f"{name}: a column repeated in {listed}"
+        assert set(shown) == set(real.loc[real["source"] == name, "column"])

@@ -648,18 +648,35 @@ def _world_line(results: Results) -> list[str] | None:
     ]
 
 
+def _is_source(source: str) -> bool:
+    """A data source, not bookkeeping: the build script itself ("this script": the imputed
+    flags), another table of the world (identifiers from countries.csv) or nothing (the year
+    column of the drivers)."""
+    source = source.strip()
+    return bool(source) and source.lower() != "this script" and not source.endswith(".csv")
+
+
 def _sources_table() -> list[str]:
     sources = _data_sources()
     if sources is None or sources.empty:
         return []
+    sources = sources[sources["source"].astype(str).map(_is_source)]
     rows = []
     for source, part in sources.groupby("source", sort=False):
         years = ", ".join(sorted({str(y) for y in part["year"] if str(y)}))
+        columns = ", ".join(dict.fromkeys(part["column"].astype(str)))
         assumed = any(str(v).lower() == "true" for v in part["assumption"])
-        rows.append([source, years, ", ".join(part["column"]), "yes" if assumed else ""])
+        rows.append([source, years, columns, "yes" if assumed else ""])
     return [
         page.heading(3, "Data sources of the world tables"),
         page.table(["source", "years", "columns", "includes assumptions"], rows),
+        page.paragraph(
+            "Each column appears once per source, whatever table holds it (countries of 2000 "
+            "and of 1990, corridors, drivers). Not listed: identifiers, the year and the "
+            "imputed flags, which the world-building script writes itself; "
+            "simulation/data/columns.csv documents every column with its notes.",
+            "meta",
+        ),
     ]
 
 
