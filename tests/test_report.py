@@ -610,7 +610,10 @@ def test_a_baseline_at_the_calibrated_medians_is_reported_as_calibrated(tmp_path
         f"{len(shipped['parameters'])} parameters at the posterior medians of the {period} "
         f'calibration {shipped["name"]}, see README "Calibration"'
     )
-    assert f"baseline runs with {said}: fitted to observed data of that period only" in words
+    assert (
+        f"source. baseline runs with {said}. A calibration fits the model to observed data "
+        "of its period only, so levels remain uncertain" in words
+    )
     assert f"Checked here on the baseline (it runs with {said})" in words
     assert f"Calibration and validation baseline runs with {said}" in words
     assert f"{next(iter(shipped['parameters']))} " in words
@@ -641,6 +644,12 @@ def test_calibration_is_read_from_values_not_names():
     assert one_set is not None and one_set.changed == (first,)
     assert f"except {first}, set otherwise in these runs" in one_set.words()
     assert calibration_of({"name": "baseline", "parameters": defaults}) is None
+    sampled = {"kind": "parameter", "target": first, "low": 0.0, "high": 1.0}
+    study = {"name": "s", "base_scenario": {"parameters": shipped["parameters"]}}
+    in_study = calibration_of(study | {"inputs": [sampled]})
+    assert in_study is not None and in_study.varied == (first,) and in_study.changed == ()
+    assert first not in in_study.parameters
+    assert f"the study samples {first} over its ranges instead" in in_study.words()
     posterior = {"file": str(CALIBRATED), "draws": 1000, "parameters": list(shipped["parameters"])}
     drawn = calibration_of({"name": "h", "parameters": defaults, "calibration": posterior})
     assert drawn is not None and drawn.how == "posterior" and drawn.calibration == shipped["name"]

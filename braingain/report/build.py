@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from braingain.report import analysis, figures, page, text, theory
-from braingain.report.calibration import Calibrated, calibration_of
+from braingain.report.calibration import Calibrated, calibration_of, parameter_values
 from braingain.report.results import Results, load_results, planned_runs
 from experiments.areas import WORLD_CODE
 from experiments.store import atomic_write_text
@@ -276,9 +276,9 @@ def _caveats(results: Results) -> list[str]:
     reps_text = " or ".join(str(r) for r in reps) if reps else "the"
     calibrated = _calibrations(results)
     fitted = (
-        "; ".join(f"{c.scenario} runs with {c.words()}" for c in calibrated)
-        + ": fitted to observed data of that period only, so levels remain uncertain and "
-        "differences between scenarios deserve more trust than levels"
+        ". ".join(f"{c.scenario} runs with {c.words()}" for c in calibrated)
+        + ". A calibration fits the model to observed data of its period only, so levels "
+        "remain uncertain and differences between scenarios deserve more trust than levels"
         if calibrated
         else "the model has not been calibrated to observed data for these results, so "
         "differences between scenarios deserve more trust than levels"
@@ -297,7 +297,7 @@ def _caveats(results: Results) -> list[str]:
         "nobody dies before retirement; wages are a reduced form and human capital has no "
         "productivity spill-over (docs/ODD.md, section 4, lists every simplification).",
         f"{assumed} of the model's {len(PARAMETERS)} parameters are assumptions without a "
-        f"published source; {fitted}.",
+        f"published source{'. ' if calibrated else ', and '}{fitted}.",
         seed_noise,
     ]
 
@@ -557,8 +557,13 @@ def _discovery_section(results: Results, figs: _Figures) -> list[str]:
 
 
 def _assumptions(results: Results) -> list[str]:
-    used: dict[str, dict] = {s["name"]: s.get("parameters", {}) for s in results.scenarios}
+    used: dict[str, dict] = {s["name"]: parameter_values(s) for s in results.scenarios}
     base = used.get(results.baseline or "", {})
+    sampled = {
+        str(i["target"]): (float(i["low"]), float(i["high"]))
+        for i in (results.study or {}).get("inputs", [])
+        if i.get("kind") == "parameter" and i.get("low") is not None
+    }
     rows = []
     changed = []
     for p in PARAMETERS:
@@ -567,7 +572,9 @@ def _assumptions(results: Results) -> list[str]:
         shown = str(value) + (
             f" (also {', '.join(map(str, sorted(others, key=str)))})" if others else ""
         )
-        if value != p.default or others:
+        if p.name in sampled:
+            shown = f"sampled from {sampled[p.name][0]:g} to {sampled[p.name][1]:g}"
+        if value != p.default or others or p.name in sampled:
             changed.append(p.name)
         span = "on/off" if p.low is None else f"{p.low:g} to {p.high:g}"
         rows.append(

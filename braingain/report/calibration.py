@@ -33,6 +33,7 @@ class Calibrated:
     period: str | None  # e.g. "1990-2000" (the calibration's start and end years)
     parameters: tuple[str, ...]  # the calibrated parameters these runs use
     changed: tuple[str, ...] = ()  # calibrated parameters set to other values in these runs
+    varied: tuple[str, ...] = ()  # calibrated parameters a study samples over its ranges
     draws: int | None = None
 
     @property
@@ -57,6 +58,8 @@ class Calibrated:
             )
         if self.changed:
             used += f", except {', '.join(self.changed)}, set otherwise in these runs"
+        if self.varied:
+            used += f"; the study samples {', '.join(self.varied)} over its ranges instead"
         return used
 
 
@@ -84,7 +87,7 @@ def _period(content: dict[str, Any]) -> str | None:
     return f"{start}-{end}" if start is not None and end is not None else None
 
 
-def _values(entry: dict[str, Any]) -> dict[str, Any]:
+def parameter_values(entry: dict[str, Any]) -> dict[str, Any]:
     """Every parameter's value in the scenario's runs (a study: its base scenario's)."""
     if isinstance(entry.get("parameters"), dict):
         return entry["parameters"]
@@ -130,9 +133,10 @@ def calibration_of(entry: dict[str, Any]) -> Calibrated | None:
         return None
     _, content = shipped
     medians = content["parameters"]
-    values, varied = _values(entry), _varied(entry)
-    used = tuple(n for n, v in medians.items() if n in values and _same(values[n], v))
-    changed = tuple(n for n in medians if n not in used and n not in varied)
+    values, varied = parameter_values(entry), _varied(entry)
+    kept = [n for n in medians if n not in varied]
+    used = tuple(n for n in kept if n in values and _same(values[n], medians[n]))
+    changed = tuple(n for n in kept if n not in used)
     if not used or len(changed) >= len(used):  # a coincidence, or mostly set otherwise
         return None
     return Calibrated(
@@ -142,6 +146,7 @@ def calibration_of(entry: dict[str, Any]) -> Calibrated | None:
         period=_period(content),
         parameters=used,
         changed=changed,
+        varied=tuple(n for n in medians if n in varied),
     )
 
 
