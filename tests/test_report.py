@@ -327,6 +327,7 @@ def test_report_of_a_sensitivity_study_shows_its_indices(studied, tmp_path):
     assert f"{unclear} of {len(total)} inputs are not distinguishable from 0" in words
     assert "Sensitivity analysis included below (indices.csv)" in words
     assert "80 runs" in words and "sample seed 42" in words
+    assert "ishigami: Analytic test function with known Sobol indices." in words
     assert "Scenario discovery not part of these results" in words
 
 
@@ -389,6 +390,7 @@ def test_report_of_a_sweep_gives_its_table_and_maximum(tmp_path):
     at = f"recognition_base = {text.number(best['recognition_base'])}"
     assert f"y is highest at {at}: {text.level('returns', best['y_mean'])}" in words
     assert "Sweep (sensitivity analysis)" in words
+    assert "the sweep below shows how the outputs follow the swept inputs" in words
     for r in sweep.itertuples(index=False):
         low, high = text.bare("returns", r.y_ci_low), text.bare("returns", r.y_ci_high)
         assert f"{text.bare('returns', r.y_mean)} [{low}, {high}]" in words

@@ -12,6 +12,7 @@ model's own tables (parameters, data sources).
 from __future__ import annotations
 
 import shlex
+import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -289,6 +290,8 @@ def _caveats(results: Results) -> list[str]:
         + (
             "; the sensitivity analysis below shows which inputs matter."
             if results.indices is not None
+            else "; the sweep below shows how the outputs follow the swept inputs."
+            if results.sweep is not None
             else "; no sensitivity analysis is part of these results."
         )
     )
@@ -780,6 +783,15 @@ def _reproduce(results: Results) -> list[str]:
     return [page.items(lines)]
 
 
+def _file_description(entry: dict) -> str | None:
+    """The `description` of a study's experiment file (the manifest keeps the file's text)."""
+    try:
+        found = tomllib.loads(str(entry.get("text") or "")).get("description")
+    except tomllib.TOMLDecodeError:
+        return None
+    return found if isinstance(found, str) else None
+
+
 # --- the page -------------------------------------------------------------------------------------
 def build_report(results: Results, out: Path) -> Report:
     figs = _Figures(out.parent / f"{out.stem}_figures")
@@ -817,7 +829,8 @@ def build_report(results: Results, out: Path) -> Report:
         )
     )
     descriptions = [
-        f"{s['name']}: {s.get('description') or 'no description'}" for s in results.scenarios
+        f"{s['name']}: {s.get('description') or _file_description(s) or 'no description'}"
+        for s in results.scenarios
     ]
     if descriptions:
         body.append(page.items(descriptions, "meta"))
