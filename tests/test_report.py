@@ -160,6 +160,52 @@ def test_compare_report_states_the_numbers_of_comparison_csv(compared):
     assert sentence in words and "percentage points" in sentence
 
 
+def _shown_numbers(words: str) -> list[float]:
+    return [float(n) for n in re.findall(r"[-+]?\d+(?:\.\d+)?", words)]
+
+
+def _agrees(shown: str, value: float) -> bool:
+    """A printed number is the value rounded to the decimals it shows."""
+    decimals = len(shown.split(".")[1]) if "." in shown else 0
+    return abs(float(shown) - value) <= 0.5 * 10**-decimals + 1e-12
+
+
+def test_net_brain_gain_differences_are_the_consoles_percentage_points(compared):
+    """A difference of net brain gain (a share difference) reads in percentage points, scaled as
+    experiments.units.display scales it for the console and the figures: the world's cell of
+    the differences table and the findings sentence agree with the console for the same row."""
+    from braingain.report.console import _cell
+    from experiments.units import display
+
+    table = pd.read_csv(compared / "comparison.csv")
+    world = table[(table["area"] == "WLD") & (table["metric"] == "net_brain_gain")]
+    row = world[world["year"] == world["year"].max()].iloc[0]
+    scale = display("net_brain_gain").scale
+    values = [scale * row[c] for c in ("difference", "ci_low", "ci_high")]
+    console = _shown_numbers(
+        _cell(row["difference"], row["ci_low"], row["ci_high"], display("net_brain_gain"), True)
+    )
+    source = (compared / "report.html").read_text(encoding="utf-8")
+    start = source.index('id="differences"')
+    section = source[start : source.index("<h2", start)]
+    world_row = re.search(r"<tr><td[^>]*>World</td><td[^>]*>(.*?)</td>", section)
+    cell = re.sub(r"<[^>]+>", " ", html.unescape(world_row.group(1)))
+    shown = re.findall(r"[-+]?\d+\.\d+", cell)[:3]
+    assert len(shown) == 3
+    for printed, value, on_console in zip(shown, values, console, strict=True):
+        assert _agrees(printed, value), f"{printed} is not {value} (pp)"
+        assert abs(round(float(printed), 2) - on_console) <= 0.0100001
+    words = _words(_parse(compared / "report.html"))
+    sentence = re.search(
+        r"differs from base by ([-+][\d.]+) percentage points \(95% interval ([-+][\d.]+) to "
+        r"([-+][\d.]+) percentage points\)",
+        words,
+    )
+    assert sentence, "the findings sentence gives its interval in percentage points"
+    for printed, value in zip(sentence.groups(), values, strict=True):
+        assert _agrees(printed, value), f"{printed} is not {value} (pp)"
+
+
 def test_probability_of_gain_matches_the_replications(compared):
     words = _words(_parse(compared / "report.html"))
     frame = pd.read_parquet(compared / "metrics.parquet")
@@ -233,28 +279,121 @@ def test_run_report_gives_levels_and_probability_of_brain_gain(ran):
     assert "seed 7" in words
 
 
-def test_sensitivity_and_discovery_sections_when_their_files_are_there(ran, tmp_path):
-    folder = tmp_path / "with_sa"
-    shutil.copytree(ran, folder)
-    pd.DataFrame(
-        {
-            "output": ["nbg_SSF_2030"] * 4,
-            "input": ["recognition_base", "perception_ict"] * 2,
-            "index": ["ST", "ST", "S1", "S1"],
-            "value": [0.52, 0.01, 0.40, -0.02],
-            "ci_low": [0.41, -0.02, 0.30, -0.05],
-            "ci_high": [0.63, 0.04, 0.50, 0.01],
-        }
-    ).to_csv(folder / "indices.csv", index=False)
-    pd.DataFrame(
-        {"description": ["gain in 84% of runs when recognition_base >= 0.52"], "coverage": [0.8]}
-    ).to_csv(folder / "prim_boxes.csv", index=False)
+ISHIGAMI = Path(__file__).resolve().parents[1] / "experiments" / "studies" / "ishigami.toml"
+SWEEP = """
+name = "sweep"
+task = "experiments.testing:noisy_linear"
+method = "sweep"
+samples = 3
+replications = 2
+[scenario]
+world = "teaching"
+years = 1
+[[inputs]]
+parameter = "recognition_base"
+range = [0.0, 1.0]
+[[outputs]]
+metric = "returns"
+area = "MEX"
+name = "y"
+"""
+
+
+@pytest.fixture(scope="module")
+def studied(tmp_path_factory) -> Path:
+    """A real `braingain sensitivity` folder (Ishigami, N = 16) with one `discover` box."""
+    out = tmp_path_factory.mktemp("study") / "ishigami"
+    argv = ["sensitivity", str(ISHIGAMI), "--samples", "16", "--workers", "1", "--out", str(out)]
+    assert main([*argv, "--no-progress"]) == 0
+    assert not (out / "summary.csv").exists()  # a study has none: the report must not need it
+    return out
+
+
+def test_report_of_a_sensitivity_study_shows_its_indices(studied, tmp_path):
+    folder = tmp_path / "study"
+    shutil.copytree(studied, folder)
     assert main(["report", str(folder)]) == 0
-    words = _words(_parse(folder / "report.html"))
-    assert "recognition_base (ST 0.52, 95% interval 0.41 to 0.63)" in words
-    assert "1 of 2 inputs are not distinguishable from 0" in words
-    assert "gain in 84% of runs when recognition_base >= 0.52" in words
-    assert "Sensitivity analysis included below" in words
+    checker = _parse(folder / "report.html")
+    assert checker.problems == [] and checker.stack == []
+    words = _words(checker)
+    assert "Influential inputs (sensitivity analysis)" in words
+    indices = pd.read_csv(folder / "indices.csv")
+    total = indices[indices["index"] == "ST"].sort_values("value", ascending=False)
+    clear = total[total["ci_low"] > 0]
+    for r in clear.head(3).itertuples(index=False):
+        named = f"{r.input} (ST {text.number(r.value)}, 95% interval {text.number(r.ci_low)} to"
+        assert named in words
+    unclear = len(total) - len(clear)
+    assert f"{unclear} of {len(total)} inputs are not distinguishable from 0" in words
+    assert "Sensitivity analysis included below (indices.csv)" in words
+    assert "80 runs" in words and "sample seed 42" in words
+    assert "ishigami: Analytic test function with known Sobol indices." in words
+    assert "Scenario discovery not part of these results" in words
+
+
+def test_report_shows_what_discover_wrote(studied, tmp_path, capsys):
+    folder = tmp_path / "study"
+    shutil.copytree(studied, folder)
+    argv = ["discover", str(folder), "--output", "y", "--threshold", "5"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    found = folder / "discovery" / "y_above_5"
+    lines = (found / "report.txt").read_text(encoding="utf-8").strip().splitlines()
+    sentence = " ".join(lines[-1].split())
+    assert sentence.startswith("y is above 5 in")
+    box = pd.read_csv(found / "box.csv")
+    for target in (folder, found):  # the study folder, or the discovery folder itself
+        assert main(["report", str(target), "--out", str(tmp_path / "r.html")]) == 0
+        checker = _parse(tmp_path / "r.html")
+        assert checker.problems == []
+        words = _words(checker)
+        assert "Where the outcome flips (scenario discovery, PRIM)" in words
+        assert sentence in words and words.index(sentence) < words.index("Read with care")
+        assert lines[-2] in words  # how the box was chosen
+        for r in box.itertuples(index=False):
+            assert f"{r.input} {text.number(r.low)} to {text.number(r.high)} " in words
+            assert f"{text.number(r.box_low)} to {text.number(r.box_high)}" in words
+    assert "Scenario discovery included below (PRIM, 1 box)" in words
+    assert (tmp_path / "r_figures" / "prim_y_above_5.png").read_bytes() == (
+        found / "tradeoff.png"
+    ).read_bytes()
+
+
+def test_an_unfinished_study_is_refused_with_the_right_reason(studied, tmp_path, capsys):
+    unanalysed = tmp_path / "unanalysed"
+    shutil.copytree(studied, unanalysed)
+    for name in ("indices.csv", "convergence.csv", "report.txt"):
+        (unanalysed / name).unlink()
+    message = _one_line_exit_2(["report", str(unanalysed)], capsys)
+    assert "runs are done but its analysis is missing (indices.csv or sweep.csv)" in message
+    interrupted = tmp_path / "interrupted"
+    shutil.copytree(unanalysed, interrupted)
+    manifest = json.loads((interrupted / "manifest.json").read_text())
+    manifest["status"] = "interrupted"
+    manifest["timings"]["runs_done"] = 30
+    (interrupted / "manifest.json").write_text(json.dumps(manifest))
+    message = _one_line_exit_2(["report", str(interrupted)], capsys)
+    assert "the study has not finished (status 'interrupted'" in message
+    assert "30 of 80 runs done" in message
+
+
+def test_report_of_a_sweep_gives_its_table_and_maximum(tmp_path):
+    file = tmp_path / "sweep.toml"
+    file.write_text(SWEEP, encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["sensitivity", str(file), "--workers", "1", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    assert main(["report", str(out)]) == 0
+    words = _words(_parse(out / "report.html"))
+    sweep = pd.read_csv(out / "sweep.csv")
+    best = sweep.loc[sweep["y_mean"].idxmax()]
+    at = f"recognition_base = {text.number(best['recognition_base'])}"
+    assert f"y is highest at {at}: {text.level('returns', best['y_mean'])}" in words
+    assert "Sweep (sensitivity analysis)" in words
+    assert "the sweep below shows how the outputs follow the swept inputs" in words
+    for r in sweep.itertuples(index=False):
+        low, high = text.bare("returns", r.y_ci_low), text.bare("returns", r.y_ci_high)
+        assert f"{text.bare('returns', r.y_mean)} [{low}, {high}]" in words
 
 
 def _one_line_exit_2(argv: list[str], capsys) -> str:
@@ -446,3 +585,103 @@ def test_a_run_that_kept_some_metrics_still_reports(tmp_path):
     assert main(argv) == 0
     assert main(["report", str(out)]) == 0
     assert (out / "report.html").stat().st_size > 10_000
+
+
+# --- calibration: found from the parameter values, said honestly ---------------------------------
+CALIBRATED = Path(__file__).resolve().parents[1] / "calibration" / "calibrated.toml"
+
+
+def _shipped_calibration() -> dict:
+    import tomllib
+
+    return tomllib.loads(CALIBRATED.read_text(encoding="utf-8"))
+
+
+def test_a_baseline_at_the_calibrated_medians_is_reported_as_calibrated(tmp_path):
+    """A scenario named baseline whose parameters are the posterior medians of the shipped
+    calibrated.toml (as scenarios/baseline.toml's are) is reported as calibrated to 1990-2000
+    in the caveats, the theory check, the assumptions and the quality card; 'baseline' is not
+    repeated."""
+    shipped = _shipped_calibration()
+    medians = "".join(f"{k} = {v!r}\n" for k, v in shipped["parameters"].items())
+    out = _run(tmp_path, "baseline", extra=medians)  # the medians go under [parameters]
+    assert main(["report", str(out)]) == 0
+    words = _words(_parse(out / "report.html"))
+    period = f"{shipped['start_year']}-{shipped['end_year']}"
+    said = (
+        f"{len(shipped['parameters'])} parameters at the posterior medians of the {period} "
+        f'calibration {shipped["name"]}, see README "Calibration"'
+    )
+    assert (
+        f"source. baseline runs with {said}. A calibration fits the model to observed data "
+        "of its period only, so levels remain uncertain" in words
+    )
+    assert f"Checked here on the baseline (it runs with {said})" in words
+    assert f"Calibration and validation baseline runs with {said}" in words
+    assert f"{next(iter(shipped['parameters']))} " in words
+    assert f"calibrated ({period})" in words
+    for wrong in ("not been calibrated", "not calibrated", "no calibration", "baseline baseline"):
+        assert wrong not in words
+
+
+def test_runs_off_the_calibration_say_they_are_not_calibrated(baseline):
+    words = _words(_parse(baseline / "report.html"))
+    assert "the model has not been calibrated to observed data for these results" in words
+    assert "Checked here on the baseline one (it is not calibrated to observed data)" in words
+    assert "no calibration or out-of-sample validation is attached" in words
+
+
+def test_calibration_is_read_from_values_not_names():
+    from braingain.report.calibration import baseline_words, calibration_of
+    from simulation import PARAMETERS
+
+    shipped = _shipped_calibration()
+    defaults = {p.name: p.default for p in PARAMETERS}
+    at_medians = defaults | shipped["parameters"]
+    found = calibration_of({"name": "anything", "parameters": at_medians})
+    assert found is not None and found.how == "medians" and found.changed == ()
+    assert set(found.parameters) == set(shipped["parameters"])
+    first = next(iter(shipped["parameters"]))
+    one_set = calibration_of({"name": "x", "parameters": at_medians | {first: 123.0}})
+    assert one_set is not None and one_set.changed == (first,)
+    assert f"except {first}, set otherwise in these runs" in one_set.words()
+    assert calibration_of({"name": "baseline", "parameters": defaults}) is None
+    sampled = {"kind": "parameter", "target": first, "low": 0.0, "high": 1.0}
+    study = {"name": "s", "base_scenario": {"parameters": shipped["parameters"]}}
+    in_study = calibration_of(study | {"inputs": [sampled]})
+    assert in_study is not None and in_study.varied == (first,) and in_study.changed == ()
+    assert first not in in_study.parameters
+    assert f"the study samples {first} over its ranges instead" in in_study.words()
+    posterior = {"file": str(CALIBRATED), "draws": 1000, "parameters": list(shipped["parameters"])}
+    drawn = calibration_of({"name": "h", "parameters": defaults, "calibration": posterior})
+    assert drawn is not None and drawn.how == "posterior" and drawn.calibration == shipped["name"]
+    assert "posterior of the" in drawn.words() and "1000 draws" in drawn.words()
+    assert baseline_words("baseline") == "the baseline"
+    assert baseline_words("reference") == "the baseline reference"
+
+
+def test_data_sources_card_names_real_sources_with_each_column_once(baseline):
+    source = (baseline / "report.html").read_text(encoding="utf-8")
+    start = source.index("Data sources of the world tables")
+    table = source[start : source.index("</table>", start)]
+    rows = [
+        [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", r)]
+        for r in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)
+        if "<td" in r
+    ]
+    columns = pd.read_csv(
+        Path(__file__).resolve().parents[1] / "simulation" / "data" / "columns.csv",
+        keep_default_na=False,
+    )
+    real = columns[
+        (columns["source"].str.strip() != "")
+        & (columns["source"] != "this script")
+        & ~columns["source"].str.endswith(".csv")
+    ]
+    assert [r[0] for r in rows] == list(dict.fromkeys(real["source"]))
+    for name, years, listed, _ in rows:
+        assert name.strip() and name != "this script" and not name.endswith(".csv")
+        assert len(years.split(", ")) == len(set(years.split(", ")))
+        shown = listed.split(", ")
+        assert len(shown) == len(set(shown)), f"{name}: a column repeated in {listed}"
+        assert set(shown) == set(real.loc[real["source"] == name, "column"])

@@ -12,6 +12,7 @@ model's own tables (parameters, data sources).
 from __future__ import annotations
 
 import shlex
+import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -21,9 +22,11 @@ import numpy as np
 import pandas as pd
 
 from braingain.report import analysis, figures, page, text, theory
-from braingain.report.results import Results, load_results
+from braingain.report.calibration import Calibrated, calibration_of, parameter_values
+from braingain.report.results import Results, load_results, planned_runs
 from experiments.areas import WORLD_CODE
 from experiments.store import atomic_write_text
+from experiments.units import POINTS, Display, display
 from simulation import PARAMETERS
 
 NBG, HC, SER, WASTE = (
@@ -230,27 +233,53 @@ def _sensitivity_findings(table: pd.DataFrame) -> list[str]:
     return out
 
 
-def _prim_sentences(results: Results) -> list[str]:
+def _discovery_sentences(results: Results) -> list[str]:
+    """The plain-words sentence of each box of `braingain discover` (from its report.txt)."""
+    return [
+        f"{d.sentence} (scenario discovery, {d.name})" for d in results.discoveries if d.sentence
+    ]
+
+
+def _sweep_findings(results: Results) -> list[str]:
+    """Per output of a sweep: where its mean over replications is highest, with the interval."""
+    table, study = results.sweep, results.study or {}
+    if table is None:
+        return []
+    inputs = [i["name"] for i in study.get("inputs", []) if i.get("name") in table]
     out = []
-    for path, content in results.prim:
-        if isinstance(content, dict):
-            for key in ("description", "summary", "sentence", "box"):
-                if isinstance(content.get(key), str):
-                    out.append(f"{content[key]} ({path.name})")
-        elif isinstance(content, pd.DataFrame):
-            for key in ("description", "sentence", "summary"):
-                if key in content:
-                    out += [f"{s} ({path.name})" for s in content[key].dropna().astype(str)]
+    for output in study.get("outputs", []):
+        name, metric = output["name"], output.get("metric", "")
+        if f"{name}_mean" not in table or not inputs or table[f"{name}_mean"].isna().all():
+            continue
+        best = table.loc[table[f"{name}_mean"].idxmax()]
+        swept = text.listing(
+            [f"{i} from {text.number(table[i].min())} to {text.number(table[i].max())}"
+             for i in inputs]
+        )  # fmt: skip
+        at = ", ".join(f"{i} = {text.number(best[i])}" for i in inputs)
+        out.append(
+            f"Sweeping {swept} ({len(table)} points, {study.get('replications')} replications "
+            f"each), {name} is highest at {at}: {text.level(metric, best[f'{name}_mean'])} "
+            f"({text.interval(metric, best[f'{name}_ci_low'], best[f'{name}_ci_high'], False)})."
+        )
     return out
+
+
+def _calibrations(results: Results) -> list[Calibrated]:
+    """The scenarios of the results that run at a calibration (found from their values)."""
+    found = (calibration_of(s) for s in results.scenarios)
+    return [c for c in found if c is not None]
 
 
 def _caveats(results: Results) -> list[str]:
     assumed = sum(p.is_assumption for p in PARAMETERS)
     reps = sorted(set(_replications(results)))
     reps_text = " or ".join(str(r) for r in reps) if reps else "the"
-    calibrated = [s["name"] for s in results.scenarios if s.get("calibration")]
+    calibrated = _calibrations(results)
     fitted = (
-        f"the scenarios {text.listing(calibrated)} use a calibration"
+        ". ".join(f"{c.scenario} runs with {c.words()}" for c in calibrated)
+        + ". A calibration fits the model to observed data of its period only, so levels "
+        "remain uncertain and differences between scenarios deserve more trust than levels"
         if calibrated
         else "the model has not been calibrated to observed data for these results, so "
         "differences between scenarios deserve more trust than levels"
@@ -261,6 +290,8 @@ def _caveats(results: Results) -> list[str]:
         + (
             "; the sensitivity analysis below shows which inputs matter."
             if results.indices is not None
+            else "; the sweep below shows how the outputs follow the swept inputs."
+            if results.sweep is not None
             else "; no sensitivity analysis is part of these results."
         )
     )
@@ -269,7 +300,7 @@ def _caveats(results: Results) -> list[str]:
         "nobody dies before retirement; wages are a reduced form and human capital has no "
         "productivity spill-over (docs/ODD.md, section 4, lists every simplification).",
         f"{assumed} of the model's {len(PARAMETERS)} parameters are assumptions without a "
-        f"published source, and {fitted}.",
+        f"published source{'. ' if calibrated else ', and '}{fitted}.",
         seed_noise,
     ]
 
@@ -295,7 +326,8 @@ def _difference_tables(results: Results, gains: dict) -> list[str]:
             last = year == broad["year"].max()
             headers = ["area"]
             for metric in metrics:
-                headers.append(f"Δ {text.label(metric)}, pp [95% interval]")
+                unit = Display.short(display(metric).difference)
+                headers.append(f"Δ {text.label(metric)}, {unit} [95% interval]")
                 if metric in GAIN_METRICS and last:
                     headers.append(f"probability of gain ({text.label(metric)})")
             rows = []
@@ -355,16 +387,15 @@ def _level_tables(results: Results, gains: dict) -> list[str]:
             r = _row(cells, area=area)
             row: list[object] = [text.area_name(area)]
             for metric in metrics:
-                value = text.level(metric, r[f"{metric}_mean"])
-                if metric == NBG:
-                    value = text.points(r[f"{metric}_mean"], unit=False) + " pp"
+                in_points = display(metric).level == POINTS
+                fmt = (
+                    (lambda v, m=metric: text.difference(m, v, unit=False))
+                    if in_points
+                    else (lambda v, m=metric: text.level(m, v))
+                )
+                value = fmt(r[f"{metric}_mean"]) + (" pp" if in_points else "")
                 lo, hi = r[f"{metric}_ci_low"], r[f"{metric}_ci_high"]
                 if np.isfinite(lo) and np.isfinite(hi):
-                    fmt = (
-                        (lambda v: text.points(v, unit=False))
-                        if metric == NBG
-                        else (lambda v, m=metric: text.level(m, v))
-                    )
                     value += f" [{fmt(lo)}, {fmt(hi)}]"
                 row.append(value)
             won = gains.get((name, area))
@@ -455,26 +486,87 @@ def _sensitivity_section(table: pd.DataFrame, figs: _Figures) -> list[str]:
     return blocks
 
 
-def _prim_section(results: Results) -> list[str]:
-    blocks = []
-    sentences = _prim_sentences(results)
-    if sentences:
-        blocks.append(page.items(sentences))
-    for path, content in results.prim:
-        blocks.append(page.heading(3, path.name))
-        if isinstance(content, pd.DataFrame):
-            rows = content.head(40).itertuples(index=False)
-            cells = [[text.number(v) if isinstance(v, float) else v for v in row] for row in rows]
-            blocks.append(page.table(list(content.columns), cells))
-        else:
-            scalars = {k: v for k, v in content.items() if isinstance(v, str | int | float)}
-            blocks.append(page.table(["key", "value"], list(scalars.items())))
+def _sweep_section(results: Results) -> list[str]:
+    table, study = results.sweep, results.study or {}
+    inputs = [i["name"] for i in study.get("inputs", []) if i.get("name") in table]
+    blocks = [page.items(_sweep_findings(results))]
+    for output in study.get("outputs", []):
+        name, metric = output["name"], output.get("metric", "")
+        if f"{name}_mean" not in table:
+            continue
+        unit = text.short_unit(metric)
+        headers = [*inputs, f"{name}{f' ({unit})' if unit else ''}, mean [95% interval]", "runs"]
+        rows = []
+        for r in table.to_dict("records"):
+            mean, low, high = (
+                text.bare(metric, r[f"{name}_{k}"]) for k in ("mean", "ci_low", "ci_high")
+            )
+            span = f" [{low}, {high}]" if low != "n/a" and high != "n/a" else ""
+            runs = r.get(f"{name}_runs")
+            rows.append(
+                [
+                    *(text.number(r[i]) for i in inputs),
+                    mean + span,
+                    "n/a" if runs is None else str(runs),
+                ]
+            )
+        blocks.append(page.heading(3, name))
+        blocks.append(page.table(headers, rows, numeric=range(len(headers))))
+    return blocks
+
+
+def _discovery_section(results: Results, figs: _Figures) -> list[str]:
+    blocks = [
+        page.paragraph(
+            "PRIM (EMA Workbench) peels the input box until most runs left inside cross the "
+            "line; coverage is the share of all such runs inside the box, density the share of "
+            "the box's runs that cross it. Per box: each input's range in the study and in the "
+            "box, and the quasi-p-values of its limits."
+        )
+    ]
+    for found in results.discoveries:
+        blocks.append(page.heading(3, found.name))
+        said = [line for line in (found.sentence, found.rule) if line]
+        if said:
+            blocks.append(page.items(said))
+        rows = []
+        for r in found.box.to_dict("records"):
+            narrowed = r["box_low"] > r.get("low", r["box_low"]) or r["box_high"] < r.get(
+                "high", r["box_high"]
+            )
+            rows.append(
+                [
+                    r["input"],
+                    f"{text.number(r.get('low', float('nan')))} to "
+                    f"{text.number(r.get('high', float('nan')))}",
+                    f"{text.number(r['box_low'])} to {text.number(r['box_high'])}",
+                    "yes" if narrowed else "no",
+                    text.number(r.get("qp_low", float("nan"))),
+                    text.number(r.get("qp_high", float("nan"))),
+                ]
+            )
+        headers = ["input", "range in the study", "box", "restricted", "qp low", "qp high"]
+        blocks.append(page.table(headers, rows, numeric=(4, 5)))
+        tradeoff = found.folder / "tradeoff.png"
+        if tradeoff.exists():
+            png = tradeoff.read_bytes()
+            path = figs.path(f"prim_{found.name}.png")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(png)
+            caption = f"PRIM peeling trajectory of {found.name}: coverage against density"
+            blocks.append(page.figure(png, caption, figs.name(path)))
+        blocks.append(page.paragraph(f"From {found.folder}.", "meta"))
     return blocks
 
 
 def _assumptions(results: Results) -> list[str]:
-    used: dict[str, dict] = {s["name"]: s.get("parameters", {}) for s in results.scenarios}
+    used: dict[str, dict] = {s["name"]: parameter_values(s) for s in results.scenarios}
     base = used.get(results.baseline or "", {})
+    sampled = {
+        str(i["target"]): (float(i["low"]), float(i["high"]))
+        for i in (results.study or {}).get("inputs", [])
+        if i.get("kind") == "parameter" and i.get("low") is not None
+    }
     rows = []
     changed = []
     for p in PARAMETERS:
@@ -483,7 +575,9 @@ def _assumptions(results: Results) -> list[str]:
         shown = str(value) + (
             f" (also {', '.join(map(str, sorted(others, key=str)))})" if others else ""
         )
-        if value != p.default or others:
+        if p.name in sampled:
+            shown = f"sampled from {sampled[p.name][0]:g} to {sampled[p.name][1]:g}"
+        if value != p.default or others or p.name in sampled:
             changed.append(p.name)
         span = "on/off" if p.low is None else f"{p.low:g} to {p.high:g}"
         rows.append(
@@ -499,14 +593,25 @@ def _assumptions(results: Results) -> list[str]:
                 p.description,
             ]
         )
-    rows.sort(key=lambda r: (r[6] != "assumption", r[5], r[0]))
+    calibrated = {c.scenario: c for c in _calibrations(results) if c.how == "medians"}
+    fitted = calibrated.get(results.baseline or "")
+    for row in rows:
+        if fitted is not None and row[0] in fitted.parameters:
+            row[6] += f", calibrated ({fitted.period or fitted.calibration})"
+    rows.sort(key=lambda r: (not r[6].startswith("assumption"), r[5], r[0]))
     assumed = sum(p.is_assumption for p in PARAMETERS)
+    medians = (
+        f" {fitted.scenario} runs with {fitted.words()}: {', '.join(fitted.parameters)}."
+        if fitted is not None
+        else ""
+    )
     return [
         page.paragraph(
             f"{assumed} of {len(PARAMETERS)} parameters are assumptions (no published value; to "
             f"be calibrated); {len(PARAMETERS) - assumed} cite a source. "
             f"{len(changed)} differ from their defaults in these runs"
             + (f": {', '.join(changed)}." if changed else ".")
+            + medians
         ),
         page.table(
             [
@@ -553,19 +658,48 @@ def _world_line(results: Results) -> list[str] | None:
     ]
 
 
+def _is_source(source: str) -> bool:
+    """A data source, not bookkeeping: the build script itself ("this script": the imputed
+    flags), another table of the world (identifiers from countries.csv) or nothing (the year
+    column of the drivers)."""
+    source = source.strip()
+    return bool(source) and source.lower() != "this script" and not source.endswith(".csv")
+
+
 def _sources_table() -> list[str]:
     sources = _data_sources()
     if sources is None or sources.empty:
         return []
+    sources = sources[sources["source"].astype(str).map(_is_source)]
     rows = []
     for source, part in sources.groupby("source", sort=False):
         years = ", ".join(sorted({str(y) for y in part["year"] if str(y)}))
+        columns = ", ".join(dict.fromkeys(part["column"].astype(str)))
         assumed = any(str(v).lower() == "true" for v in part["assumption"])
-        rows.append([source, years, ", ".join(part["column"]), "yes" if assumed else ""])
+        rows.append([source, years, columns, "yes" if assumed else ""])
     return [
         page.heading(3, "Data sources of the world tables"),
         page.table(["source", "years", "columns", "includes assumptions"], rows),
+        page.paragraph(
+            "Each column appears once per source, whatever table holds it (countries of 2000 "
+            "and of 1990, corridors, drivers). Not listed: identifiers, the year and the "
+            "imputed flags, which the world-building script writes itself; "
+            "simulation/data/columns.csv documents every column with its notes.",
+            "meta",
+        ),
     ]
+
+
+def _validation(results: Results) -> str:
+    checked = "stylised facts are checked by the test suite (tests/test_validation.py)"
+    calibrated = _calibrations(results)
+    if not calibrated:
+        return f"{checked}; no calibration or out-of-sample validation is attached to these results"
+    fitted = "; ".join(f"{c.scenario} runs with {c.words()}" for c in calibrated)
+    return (
+        f"{fitted}; {checked}; the out-of-sample check (the 2000-2010 hindcast, braingain "
+        'hindcast, README "The 2000 → 2010 hindcast") is not part of these results'
+    )
 
 
 def _quality_card(results: Results) -> list[str]:
@@ -574,13 +708,20 @@ def _quality_card(results: Results) -> list[str]:
     world = _world_line(results)
     if world:
         rows.append(world)
-    runs = sum(_replications(results))
+    runs = planned_runs(m)
     timings = m.get("timings") or {}
+    study = results.study
+    what = (
+        f"study {study['name']} ({study.get('method')}): {study.get('points')} sample points x "
+        f"{study.get('replications')} replications = {runs} runs"
+        if study
+        else f"{len(results.scenarios)} scenarios, {runs} runs"
+    )
     if runs:
         rows.append(
             [
                 "Runs",
-                f"{len(results.scenarios)} scenarios, {runs} runs; status: {m.get('status')}; "
+                f"{what}; status: {m.get('status')}; "
                 f"{timings.get('runs_done', 'n/a')} runs done, "
                 f"{timings.get('mean_run_seconds', 'n/a')} s per run on average",
             ]
@@ -588,21 +729,20 @@ def _quality_card(results: Results) -> list[str]:
     sensitivity = (
         "included below (indices.csv)"
         if results.indices is not None
+        else "included below (sweep.csv)"
+        if results.sweep is not None
         else "not part of these results (braingain sensitivity makes one)"
     )
     discovery = (
-        "included below (PRIM)"
-        if results.prim
+        f"included below (PRIM, {len(results.discoveries)} box"
+        f"{'es' if len(results.discoveries) > 1 else ''})"
+        if results.discoveries
         else "not part of these results (braingain discover)"
     )
     rows += [
         ["Sensitivity analysis", sensitivity],
         ["Scenario discovery", discovery],
-        [
-            "Validation",
-            "stylised facts are checked by the test suite (tests/test_validation.py); no "
-            "calibration or out-of-sample validation is attached to these results",
-        ],
+        ["Calibration and validation", _validation(results)],
     ]
     git = m.get("git") or {}
     if git.get("commit"):
@@ -624,6 +764,10 @@ def _reproduce(results: Results) -> list[str]:
     git = m.get("git") or {}
     seeds = [
         f"{s['name']}: seed {s.get('seed')}, {s.get('replications')} replications"
+        if s.get("kind") != "experiment"
+        else f"{s['name']}: scenario seed {(s.get('base_scenario') or {}).get('seed')}, "
+        f"sample seed {s.get('sample_seed')}, {s.get('points')} points x "
+        f"{s.get('replications')} replications"
         for s in results.scenarios
     ]
     lines = [
@@ -637,6 +781,15 @@ def _reproduce(results: Results) -> list[str]:
         f"This report: braingain report {shlex.quote(str(results.folder))}",
     ]
     return [page.items(lines)]
+
+
+def _file_description(entry: dict) -> str | None:
+    """The `description` of a study's experiment file (the manifest keeps the file's text)."""
+    try:
+        found = tomllib.loads(str(entry.get("text") or "")).get("description")
+    except tomllib.TOMLDecodeError:
+        return None
+    return found if isinstance(found, str) else None
 
 
 # --- the page -------------------------------------------------------------------------------------
@@ -657,7 +810,8 @@ def build_report(results: Results, out: Path) -> Report:
     indices = _indices(results)
     if indices is not None:
         findings += _sensitivity_findings(indices)
-    findings += _prim_sentences(results)
+    findings += _sweep_findings(results)
+    findings += _discovery_sentences(results)
     theory_check = theory.check(results)
     findings += theory.finding(theory_check)
 
@@ -675,7 +829,8 @@ def build_report(results: Results, out: Path) -> Report:
         )
     )
     descriptions = [
-        f"{s['name']}: {s.get('description') or 'no description'}" for s in results.scenarios
+        f"{s['name']}: {s.get('description') or _file_description(s) or 'no description'}"
+        for s in results.scenarios
     ]
     if descriptions:
         body.append(page.items(descriptions, "meta"))
@@ -701,9 +856,12 @@ def build_report(results: Results, out: Path) -> Report:
     if indices is not None:
         body.append(page.heading(2, "Influential inputs (sensitivity analysis)", "sensitivity"))
         body += _sensitivity_section(indices, figs)
-    if results.prim:
+    if results.sweep is not None:
+        body.append(page.heading(2, "Sweep (sensitivity analysis)", "sweep"))
+        body += _sweep_section(results)
+    if results.discoveries:
         body.append(page.heading(2, "Where the outcome flips (scenario discovery, PRIM)", "prim"))
-        body += _prim_section(results)
+        body += _discovery_section(results, figs)
     body.append(page.heading(2, "Assumptions and their sources", "assumptions"))
     body += _assumptions(results)
     body.append(page.heading(2, "Quality card", "quality"))

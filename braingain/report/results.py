@@ -1,9 +1,10 @@
 """A results folder as the report sees it: which kinds of result it holds, read from its files.
 
 Kinds are recognised by their files, so the report works on the output of any command:
-`summary.csv` + `metrics.parquet` (run), `comparison.csv` (compare, main), `indices.csv`
-(sensitivity), a PRIM file (discover). Anything else, or a batch that has not finished, is
-refused with one line (exit 2) naming the folder and what is missing.
+`summary.csv` + `metrics.parquet` (run), `comparison.csv` (compare, main), `indices.csv` or
+`sweep.csv` beside a manifest naming a study (sensitivity), `discovery/*/box.csv` with its
+`report.txt` (discover; also the discovery folder itself). Anything else, or a batch or study
+that has not finished, is refused with one line (exit 2) naming the folder and what is missing.
 """
 
 from __future__ import annotations
@@ -22,12 +23,31 @@ SUMMARY = "summary.csv"
 METRICS = "metrics.parquet"
 COMPARISON = "comparison.csv"
 INDICES = "indices.csv"
-PRIM_PATTERNS = ("prim*.csv", "prim*.json", "discover*.csv", "discover*.json", "boxes*.csv")
+SWEEP = "sweep.csv"
+DISCOVERY = "discovery"  # braingain discover writes DIR/discovery/<output>_<side>_<threshold>/
+BOX = "box.csv"
+DISCOVERY_REPORT = "report.txt"
 FINISHED = ("complete", "complete with failures")
 WHAT_IS_A_RESULT = (
-    "allowed: the --out folder of braingain run, compare, main, sensitivity or discover "
-    f"(with {MANIFEST} and {SUMMARY}, {COMPARISON}, {INDICES} or a prim_*.csv file)"
+    "allowed: the --out folder of braingain run, compare, main or sensitivity (with "
+    f"{MANIFEST} and {SUMMARY}, {COMPARISON}, {INDICES} or {SWEEP}), or a folder "
+    f"{DISCOVERY}/<name> that braingain discover wrote ({BOX}, {DISCOVERY_REPORT})"
 )
+
+
+@dataclass
+class Discovery:
+    """One PRIM box of `braingain discover`: its limits (box.csv) and its plain-words sentence
+    and choice rule (the last lines of its report.txt)."""
+
+    folder: Path
+    box: pd.DataFrame  # input, low, high, box_low, box_high, qp_low, qp_high
+    sentence: str | None
+    rule: str | None
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
 
 
 @dataclass
@@ -40,7 +60,9 @@ class Results:
     metrics_path: Path | None = None
     comparison: pd.DataFrame | None = None
     indices: pd.DataFrame | None = None
-    prim: list[tuple[Path, Any]] = field(default_factory=list)
+    sweep: pd.DataFrame | None = None
+    study: dict[str, Any] | None = None  # the manifest entry of a sensitivity study
+    discoveries: list[Discovery] = field(default_factory=list)
 
     @property
     def kinds(self) -> list[str]:
@@ -49,9 +71,9 @@ class Results:
             kinds.append("run")
         if self.comparison is not None:
             kinds.append("compare")
-        if self.indices is not None:
+        if self.indices is not None or self.sweep is not None:
             kinds.append("sensitivity")
-        if self.prim:
+        if self.discoveries:
             kinds.append("discover")
         return kinds
 
@@ -101,22 +123,77 @@ def _manifest(folder: Path) -> dict[str, Any] | None:
     return manifest
 
 
-def _check_finished(folder: Path, manifest: dict[str, Any]) -> None:
+def study_entry(manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """The manifest entry of the sensitivity study a folder holds (as `braingain discover`
+    finds it), or None for a batch."""
+    batch = manifest.get("batch") or []
+    entries = manifest.get("scenarios") or []
+    return next(
+        (e for e in entries if e.get("kind") == "experiment" and e.get("name") in batch), None
+    )
+
+
+def planned_runs(manifest: dict[str, Any]) -> int:
+    """Runs of the folder's batch: replications per scenario, times sample points in a study."""
+    return sum(
+        int(s.get("replications", 0)) * int(s.get("points", 1))
+        for s in manifest.get("scenarios", [])
+    )
+
+
+def _check_status(folder: Path, manifest: dict[str, Any], what: str) -> None:
     status = manifest.get("status")
-    runs = sum(int(s.get("replications", 0)) for s in manifest.get("scenarios", []))
+    runs = planned_runs(manifest)
     done = (manifest.get("timings") or {}).get("runs_done")
     progress = f", {done} of {runs} runs done" if done is not None and runs else ""
     if status not in FINISHED:
         raise UserError(
-            f"{folder}: the batch has not finished (status '{status}' in {MANIFEST}{progress}); "
+            f"{folder}: the {what} has not finished (status '{status}' in {MANIFEST}{progress}); "
             "rerun the command that made it (it resumes), then make the report"
         )
+
+
+def _check_finished(folder: Path, manifest: dict[str, Any]) -> None:
+    _check_status(folder, manifest, "batch")
     if not (folder / METRICS).exists() or not (folder / SUMMARY).exists():
         missing = [n for n in (METRICS, SUMMARY) if not (folder / n).exists()]
         raise UserError(
             f"{folder}: the batch has not finished ({', '.join(missing)} missing); rerun the "
             "command that made it (it resumes), then make the report"
         )
+
+
+def _check_study(folder: Path, manifest: dict[str, Any]) -> None:
+    """A study is finished when its runs are (manifest status) and its analysis is written."""
+    _check_status(folder, manifest, "study")
+    if not ((folder / INDICES).exists() or (folder / SWEEP).exists()):
+        raise UserError(
+            f"{folder}: the study's runs are done but its analysis is missing ({INDICES} or "
+            f"{SWEEP}); rerun the command that made it (it reuses every finished run), then "
+            "make the report"
+        )
+
+
+def _discovery(folder: Path) -> Discovery:
+    box = _csv(folder / BOX, {"input", "box_low", "box_high"})
+    sentence = rule = None
+    report = folder / DISCOVERY_REPORT
+    if report.exists():
+        try:
+            lines = [line.strip() for line in report.read_text(encoding="utf-8").splitlines()]
+        except OSError as exc:
+            raise UserError(f"{report}: unreadable ({exc}); {WHAT_IS_A_RESULT}") from None
+        lines = [line for line in lines if line]
+        rule = next((line for line in lines if line.startswith("box chosen:")), None)
+        sentence = lines[-1] if lines and lines[-1] != rule else None
+    return Discovery(folder, box, sentence, rule)
+
+
+def _discoveries(folder: Path) -> list[Discovery]:
+    """The boxes of `braingain discover` in a study folder, or the discovery folder itself."""
+    if (folder / BOX).exists():
+        return [_discovery(folder)]
+    return [_discovery(box.parent) for box in sorted((folder / DISCOVERY).glob(f"*/{BOX}"))]
 
 
 def load_results(folder: Path) -> Results:
@@ -127,12 +204,19 @@ def load_results(folder: Path) -> Results:
     if not folder.is_dir():
         raise UserError(f"{folder}: not a folder; {WHAT_IS_A_RESULT}")
     manifest = _manifest(folder)
-    prim = [p for pattern in PRIM_PATTERNS for p in sorted(folder.glob(pattern))]
+    discoveries = _discoveries(folder)
     has_indices = (folder / INDICES).exists()
-    if manifest is None and not (has_indices or prim):
+    if manifest is None and not (has_indices or discoveries):
         raise UserError(f"{folder}: not a results folder (no {MANIFEST}); {WHAT_IS_A_RESULT}")
-    results = Results(folder=folder, manifest=manifest or {})
-    if manifest is not None and ((folder / "ledger.jsonl").exists() or (folder / SUMMARY).exists()):
+    results = Results(folder=folder, manifest=manifest or {}, discoveries=discoveries)
+    results.study = study_entry(manifest) if manifest is not None else None
+    if results.study is not None:
+        _check_study(folder, manifest)
+        if (folder / SWEEP).exists():
+            results.sweep = _csv(folder / SWEEP, set())
+    elif manifest is not None and (
+        (folder / "ledger.jsonl").exists() or (folder / SUMMARY).exists()
+    ):
         _check_finished(folder, manifest)
         results.summary = _csv(folder / SUMMARY, {"scenario", "level", "area", "year"})
         results.metrics_path = folder / METRICS
@@ -144,14 +228,6 @@ def load_results(folder: Path) -> Results:
         )  # fmt: skip
     if has_indices:
         results.indices = _csv(folder / INDICES, {"output", "input", "value"})
-    for path in prim:
-        if path.suffix == ".json":
-            try:
-                results.prim.append((path, json.loads(path.read_text(encoding="utf-8"))))
-            except (OSError, ValueError) as exc:
-                raise UserError(f"{path}: unreadable ({exc}); allowed: a JSON file") from None
-        else:
-            results.prim.append((path, _csv(path, set())))
     if not results.kinds:
         raise UserError(f"{folder}: holds no result the report can read; {WHAT_IS_A_RESULT}")
     return results

@@ -1,15 +1,16 @@
 """How numbers read in the report: shares as percent, differences of shares as percentage
 points, always labelled; and the plain-word verdicts. Every number passed here comes from a
-result file; nothing is typed in."""
+result file; nothing is typed in. Which metric is shown how (its scale and unit label) is
+`experiments.units.display`, the rule the console and the figures follow too."""
 
 from __future__ import annotations
 
 import math
 
 from experiments.areas import AREA_NAMES
-from simulation import METRICS
+from experiments.units import PERCENT, POINTS, Display, display
 
-PP = "percentage points"
+PP = POINTS
 VERDICT = {"increase": "gain", "decrease": "loss", "no clear change": "no clear change"}
 LABELS = {
     "net_brain_gain": "net brain gain",
@@ -25,11 +26,6 @@ def label(metric: str) -> str:
 
 def area_name(code: str) -> str:
     return AREA_NAMES.get(code, code)
-
-
-def is_share(metric: str) -> bool:
-    spec = METRICS.get(metric)
-    return spec is not None and spec.unit == "share"
 
 
 def _digits(value: float) -> int:
@@ -65,26 +61,54 @@ def points(difference: float, unit: bool = True) -> str:
 
 
 def level(metric: str, value: float, decimals: int | None = None) -> str:
-    """A metric's value: percent for shares (net brain gain, a difference, in points)."""
-    if metric == "net_brain_gain":
-        return points(value)
-    return percent(value, decimals) if is_share(metric) else number(value)
+    """A metric's value in its display unit: percent for shares, percentage points for a
+    difference of shares (net brain gain), the number itself otherwise."""
+    shown = display(metric).level
+    if shown == PERCENT:
+        return percent(value, decimals)
+    if shown == POINTS:
+        return difference(metric, value)
+    return number(value)
+
+
+def bare(metric: str, value: float) -> str:
+    """A value in the metric's display unit without its label (for a table whose header says
+    the unit): 12.3 for a share of 0.123, +0.12 for a share difference of 0.0012."""
+    shown = display(metric)
+    if shown.level == POINTS:
+        return difference(metric, value, unit=False)
+    return number(shown.scale * value) if math.isfinite(value) else "n/a"
+
+
+def short_unit(metric: str) -> str:
+    """The unit of a level in a table header: %, pp, or the metric's own unit."""
+    return Display.short(display(metric).level)
+
+
+def _signed(value: float) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{value:+,.{_digits(value)}f}" if abs(value) < 1000 else f"{value:+,.0f}"
 
 
 def difference(metric: str, value: float, unit: bool = True) -> str:
-    """A what-if minus baseline difference: points for shares, signed numbers otherwise."""
-    if is_share(metric):
-        return points(value, unit)
-    return f"{value:+,.{_digits(value)}f}" if math.isfinite(value) else "n/a"
+    """A what-if minus baseline difference (or a value that is itself a difference of shares),
+    signed, scaled and labelled as `experiments.units.display` says: percentage points for
+    shares and share differences (net brain gain, immigration effect), as they are otherwise."""
+    shown = display(metric)
+    signed = _signed(shown.scale * value)
+    labelled = unit and shown.difference == POINTS and math.isfinite(value)
+    return f"{signed} {PP}" if labelled else signed
 
 
 def interval(metric: str, low: float, high: float, as_difference: bool) -> str:
     """'95% interval A to B' in the metric's unit (or 'no interval' for one replication)."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return "no interval (one replication)"
-    if as_difference or metric == "net_brain_gain":
+    shown = display(metric)
+    if as_difference or shown.level == POINTS:
         lo, hi = difference(metric, low, unit=False), difference(metric, high, unit=False)
-        unit = f" {PP}" if is_share(metric) else ""
+        unit = f" {PP}" if shown.difference == POINTS else ""
         return f"95% interval {lo} to {hi}{unit}"
     return f"95% interval {level(metric, low)} to {level(metric, high)}"
 

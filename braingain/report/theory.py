@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from braingain.report import figures, page, text
+from braingain.report.calibration import baseline_words, calibration_of
 from braingain.report.results import Results
 from experiments.pattern import DEVELOPING_GDP, Pattern, brain_gain_pattern, country_table
 from experiments.store import atomic_write_text
@@ -47,7 +48,7 @@ class TheoryCheck:
     start_year: int
     year: int
     replications: int
-    calibration: str | None
+    calibration: str | None  # how the baseline is calibrated, in words (None: it is not)
     table: pd.DataFrame  # CSV_COLUMNS, sorted by net brain gain (highest first)
     pattern: Pattern
 
@@ -76,6 +77,8 @@ def _countries(results: Results) -> pd.DataFrame:
 def check(results: Results) -> TheoryCheck | str:
     """The theory check on the baseline, or one sentence saying why it cannot be made."""
     scenario = baseline_scenario(results)
+    if results.study is not None:
+        return "a sensitivity study keeps its outputs per run, not every country's metrics"
     if results.metrics_path is None:
         return "these results hold no per-country metrics (metrics.parquet)"
     if scenario is None:
@@ -95,7 +98,7 @@ def check(results: Results) -> TheoryCheck | str:
     ).to_pandas()
     start = scenario.get("start_year")
     if frame.empty:
-        return f"metrics.parquet holds no runs of the baseline {name}"
+        return f"metrics.parquet holds no runs of {baseline_words(name)}"
     if start is None or int(start) not in set(frame["year"]):
         where = f"its start year {start}" if start is not None else "a start year"
         return f"the runs of {name} do not hold {where} (kept years: see --years)"
@@ -121,10 +124,15 @@ def check(results: Results) -> TheoryCheck | str:
         start_year=int(start),
         year=year,
         replications=int(frame["replication"].nunique()),
-        calibration=scenario.get("calibration"),
+        calibration=_calibration_words(scenario),
         table=developing[CSV_COLUMNS].reset_index(drop=True),
         pattern=pattern,
     )
+
+
+def _calibration_words(scenario: dict[str, Any]) -> str | None:
+    found = calibration_of(scenario)
+    return None if found is None else found.words()
 
 
 def verdict(pattern: Pattern) -> str:
@@ -190,7 +198,7 @@ def section(
         return blocks
     p = found.pattern
     fitted = (
-        f"its parameters are drawn from a calibration, draws file {found.calibration[:12]}"
+        f"it runs with {found.calibration}"
         if found.calibration
         else "it is not calibrated to observed data"
     )
@@ -198,10 +206,11 @@ def section(
         page.paragraph(
             "Beine, Docquier & Rapoport (2008) found, across developing countries, a net brain "
             "gain where human capital and skilled emigration are low, more losers than winners, "
-            "and losers losing more than winners gain. Checked here on the baseline "
-            f"{found.scenario} ({fitted}): net brain gain in {found.year} (percentage points, "
-            f"mean over {found.replications} replications) against each country's tertiary "
-            f"share and skilled emigration rate in {found.start_year}, for the {p.countries} "
+            "and losers losing more than winners gain. Checked here on "
+            f"{baseline_words(found.scenario)} ({fitted}): net brain gain in {found.year} "
+            f"(percentage points, mean over {found.replications} replications) against each "
+            f"country's tertiary share and skilled emigration rate in {found.start_year}, for "
+            f"the {p.countries} "
             f"countries with a GDP per head under ${DEVELOPING_GDP:,} in {found.start_year}."
         )
     )
