@@ -44,7 +44,7 @@ def aggregable(metrics: Sequence[str], columns: Sequence[str]) -> list[str]:
 
 
 def with_areas(
-    frame: pd.DataFrame, regions: dict[str, str], level: str = "country"
+    frame: pd.DataFrame, regions: dict[str, str], level: str = "country", empty: bool = True
 ) -> pd.DataFrame:
     """Per replication and year: each country, each region and the world.
 
@@ -53,7 +53,9 @@ def with_areas(
     level of the rows given (a batch that kept only regions or the world, see
     `experiments.outputs`); a region batch's `WLD` rows are its world, aggregated in the worker
     from every country. Larger areas missing from the rows are added, every kept metric there:
-    aggregated if its parts were kept too, empty otherwise.
+    aggregated if its parts were kept too, empty otherwise (with `empty=False`, larger areas
+    are added only if some kept metric can be aggregated: a comparison has nothing to say
+    about areas where every number is empty).
     """
     metrics = metric_columns(frame)
     known = aggregable(metrics, metrics)
@@ -65,7 +67,7 @@ def with_areas(
     larger = {"country": ("region", "world"), "region": ("world",), "world": ()}[level]
     base = frame[["scenario", "replication", "year", "country", *known]]
     for target in larger:
-        if target in set(levels):
+        if target in set(levels) or not (known or empty):
             continue
         mapping = (
             regions

@@ -156,6 +156,10 @@ def test_region_rows_without_a_world_get_world_rows_from_the_parts_they_kept():
         "region": ["R1", "R2"],
         "world": ["WLD"],
     }
+    ratio_only = frame.drop(columns="returns")
+    assert len(with_areas(ratio_only, {"AAA": "R1", "BBB": "R2"}, "region")) == 3
+    compared = with_areas(ratio_only, {"AAA": "R1", "BBB": "R2"}, "region", empty=False)
+    assert set(compared["level"]) == {"region"}, "a comparison gets no all-empty areas"
 
 
 def test_summary_pieces_of_many_scenarios_equal_one_summary_per_scenario(tmp_path, monkeypatch):
