@@ -107,8 +107,8 @@ def sweep_lines(design: Design, sweep: pd.DataFrame, output: str) -> list[str]:
     names = [i.name for i in design.experiment.inputs]
     shown = output_display(design, output)
     unit = Display.short(shown.level)
-    title = f"mean [95% interval] ({unit})" if unit else "mean [95% interval]"
-    lines = ["  " + "  ".join(f"{n:>16}" for n in names) + f"  {title:>34}"]
+    title = f"{'mean':>12} [95% interval]" + (f" ({unit})" if unit else "")
+    lines = ["  " + "  ".join(f"{n:>16}" for n in names) + f"  {title}"]
     for row in sweep.itertuples(index=False):
         values = row._asdict()
         mean, low, high = (
