@@ -186,8 +186,8 @@ def _output_options(parser: argparse.ArgumentParser, years: bool) -> None:
         "--level",
         choices=("country", "region", "world"),
         default="country",
-        help="keep rows per country (default), per region or for the world only; regions and "
-        "the world are aggregated in the worker from every country",
+        help="keep rows per country (default), per region (and the world) or for the world only; "
+        "regions and the world are aggregated in the worker from every country",
     )
 
 

@@ -44,29 +44,37 @@ def aggregable(metrics: Sequence[str], columns: Sequence[str]) -> list[str]:
 
 
 def with_areas(
-    frame: pd.DataFrame, regions: dict[str, str], level: str = "country"
+    frame: pd.DataFrame, regions: dict[str, str], level: str = "country", empty: bool = True
 ) -> pd.DataFrame:
     """Per replication and year: each country, each region and the world.
 
     Regions are aggregated replication by replication with `aggregate_regions` (ratios from
     summed numerators and denominators), before any averaging over replications. `level` is the
     level of the rows given (a batch that kept only regions or the world, see
-    `experiments.outputs`): only larger areas are added, and only for the metrics whose parts
-    were kept (the others are empty there).
+    `experiments.outputs`); a region batch's `WLD` rows are its world, aggregated in the worker
+    from every country. Larger areas missing from the rows are added, every kept metric there:
+    aggregated if its parts were kept too, empty otherwise (with `empty=False`, larger areas
+    are added only if some kept metric can be aggregated: a comparison has nothing to say
+    about areas where every number is empty).
     """
     metrics = metric_columns(frame)
     known = aggregable(metrics, metrics)
-    parts = [frame.rename(columns={"country": "area"}).assign(level=level)]
+    rows = frame.rename(columns={"country": "area"})
+    levels = pd.Series(level, index=rows.index)
+    if level == "region":
+        levels[rows["area"] == WORLD_CODE] = "world"
+    parts = [rows.assign(level=levels.to_numpy())]
     larger = {"country": ("region", "world"), "region": ("world",), "world": ()}[level]
-    if known and larger:
-        base = frame[["scenario", "replication", "year", "country", *known]]
-        for target in larger:
-            mapping = (
-                regions
-                if target == "region"
-                else dict.fromkeys([*regions, *regions.values()], WORLD_CODE)
-            )
-            agg = aggregate_regions(base, mapping).rename(columns={"country": "area"})
-            parts.append(agg.assign(level=target))
+    base = frame[["scenario", "replication", "year", "country", *known]]
+    for target in larger:
+        if target in set(levels) or not (known or empty):
+            continue
+        mapping = (
+            regions
+            if target == "region"
+            else dict.fromkeys([*regions, *regions.values()], WORLD_CODE)
+        )
+        agg = aggregate_regions(base, mapping).rename(columns={"country": "area"})
+        parts.append(agg.assign(level=target))
     out = pd.concat(parts, ignore_index=True)
     return out[[*KEYS, *metrics]]

@@ -82,7 +82,7 @@ def compare(
     if frame.empty:
         raise UserError("no finished runs to compare")
     metrics = metric_columns(frame)
-    areas = with_areas(frame, regions, batch.outputs.level)
+    areas = with_areas(frame, regions, batch.outputs.level, empty=False)
     broad = areas["level"].isin(BROAD)
     wanted = areas[broad | areas["year"].isin(list(years))]
     means = t_intervals(wanted, ["scenario", *CELL], metrics)

@@ -3,7 +3,8 @@
 The local pool uses the `forkserver` start method (`spawn` where that is missing): the driver
 has threads (the progress bar, Dask's client) and forking a threaded process can deadlock, while
 forkserver forks workers from a clean single-threaded server that has already imported the model.
-Workers are reused for the whole batch.
+Workers are reused for the whole batch, and exit when the driver does (`start_worker`): a driver
+killed with kill -9 leaves no worker, forkserver or resource tracker behind.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
 from experiments.errors import UserError
-from experiments.worker import ignore_sigint
+from experiments.worker import start_worker
 
 
 def default_workers() -> int:
@@ -46,11 +47,17 @@ class LocalEngine:
         method = start_forkserver(preload)
         self.context = mp.get_context(method)
         self.description = f"local process pool ({self.workers} workers, {method})"
+        # The workers' lifeline: they hold the read end and exit at its EOF, when this process
+        # ends (kill -9 included) or closes the engine; only this process holds the write end.
+        self._lifeline_read, self._lifeline = self.context.Pipe(duplex=False)
         self.pool: Executor = self._new_pool()
 
     def _new_pool(self) -> Executor:
         return ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=self.context, initializer=ignore_sigint
+            max_workers=self.workers,
+            mp_context=self.context,
+            initializer=start_worker,
+            initargs=(self._lifeline_read,),
         )
 
     def submit(self, fn: Any, *args: Any) -> Future:
@@ -63,13 +70,17 @@ class LocalEngine:
 
     def close(self, cancel: bool = False) -> None:
         """Shut down; with cancel, drop queued chunks and stop the workers now."""
-        if not cancel:
-            self.pool.shutdown(wait=True)
-            return
-        processes = list(getattr(self.pool, "_processes", {}).values())
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
+        try:
+            if not cancel:
+                self.pool.shutdown(wait=True)
+                return
+            processes = list(getattr(self.pool, "_processes", {}).values())
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+        finally:
+            self._lifeline.close()  # any worker still there exits
+            self._lifeline_read.close()
 
 
 class DaskEngine:

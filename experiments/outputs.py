@@ -3,8 +3,9 @@
 The full table (every metric, year and country) stays the default. A selection is applied in the
 worker, right after the task returns, so only the kept rows and columns are pickled and stored:
 regions and the world are aggregated there from the full frame (`aggregate_regions`: ratios from
-summed numerators and denominators), then the chosen metrics are kept. At the `region` and
-`world` levels the `country` column of the stored table holds the region code or `WLD`.
+summed numerators and denominators), then the chosen metrics are kept. At the `region` level
+the stored table holds each region and the world (the `country` column holds the region code,
+or `WLD`); at the `world` level, the world alone.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from simulation.metrics import COUNTERFACTUAL_METRICS, METRICS, aggregate_region
 
 LEVELS = ("country", "region", "world")
 WORLD_CODE = "WLD"
+REGION_AREAS = "regions and the world"
 
 
 @dataclass(frozen=True)
@@ -42,24 +44,42 @@ class OutputSelection:
         return self.metrics is None or any(m in COUNTERFACTUAL_METRICS for m in self.metrics)
 
     def describe(self) -> dict[str, Any]:
-        """For the manifest: a folder's runs all share one selection."""
-        return {
+        """For the manifest: a folder's runs all share one selection. A region batch names its
+        world rows too: folders made before they were kept are refused, not mixed."""
+        described = {
             "metrics": list(self.metrics) if self.metrics is not None else "all",
             "years": list(self.years) if self.years is not None else "all",
             "level": self.level,
         }
+        if self.level == "region":
+            described["areas"] = REGION_AREAS
+        return described
 
     def apply(self, frame: pd.DataFrame, regions: dict[str, str]) -> pd.DataFrame:
         """The kept part of one run's frame (`regions` maps ISO3 codes to region codes)."""
         if self.years is not None:
             frame = frame[frame["year"].isin(self.years)]
         if self.level == "region":
-            frame = aggregate_regions(frame, regions)
+            frame = with_world(frame, regions)
         elif self.level == "world":
             frame = aggregate_regions(frame, dict.fromkeys(regions, WORLD_CODE))
         if self.metrics is not None:
             frame = frame[["year", "country", *self.metrics]]
         return frame.reset_index(drop=True)
+
+
+def with_world(frame: pd.DataFrame, regions: dict[str, str]) -> pd.DataFrame:
+    """A run's regions and its world (`WLD`), each aggregated from every country, year by year
+    (the regions, then the world): the world's ratios need the countries' parts, which a region
+    batch may not keep."""
+    areas = pd.concat(
+        [
+            aggregate_regions(frame, regions),
+            aggregate_regions(frame, dict.fromkeys(regions, WORLD_CODE)),
+        ],
+        ignore_index=True,
+    )
+    return areas.sort_values("year", kind="stable", ignore_index=True)
 
 
 def make_selection(

@@ -7,11 +7,15 @@ numbers; only the driver writes files.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
@@ -25,6 +29,7 @@ from simulation.parameters import Params
 
 TaskFn = Callable[..., pd.DataFrame]
 KEY_COLUMNS = ("scenario", "replication", "year", "country")
+DRIVER_GONE = 3  # exit status of a worker whose driver died
 
 
 @dataclass(frozen=True)
@@ -72,8 +77,30 @@ class ChunkResult:
 
 
 def ignore_sigint() -> None:
-    """Pool initializer: Ctrl-C is the driver's to handle (it lets running chunks finish)."""
+    """Ctrl-C is the driver's to handle (it lets running chunks finish)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def start_worker(lifeline: Connection) -> None:
+    """Pool initializer: ignore Ctrl-C, and exit as soon as the driver is gone.
+
+    `lifeline` is the read end of a pipe whose only write end the driver holds; it reads EOF
+    when the driver exits, however it dies (kill -9 included). The worker's parent is the
+    forkserver, not the driver, so PR_SET_PDEATHSIG or watching the parent pid cannot tell,
+    and a worker blocked on the pool's call queue never notices by itself (it holds that
+    queue's write end too). Without this, after kill -9 of the driver the workers, and the
+    forkserver and resource tracker whose pipes they hold open, lived on as orphans.
+    """
+    ignore_sigint()
+    threading.Thread(
+        target=_exit_with_driver, args=(lifeline,), name="driver-lifeline", daemon=True
+    ).start()
+
+
+def _exit_with_driver(lifeline: Connection) -> None:
+    with contextlib.suppress(EOFError, OSError):
+        lifeline.recv_bytes()  # nothing is ever sent: this returns only at EOF
+    os._exit(DRIVER_GONE)  # whatever the worker is doing: nobody is left to take its results
 
 
 def execute_chunk(task: TaskFn, specs: Sequence[RunSpec]) -> ChunkResult:

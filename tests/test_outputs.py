@@ -12,7 +12,7 @@ import pytest
 
 from braingain.cli import main
 from experiments import summary as summary_module
-from experiments.areas import read_scenario, region_map
+from experiments.areas import read_scenario, region_map, with_areas
 from experiments.batch import make_batch
 from experiments.errors import UserError
 from experiments.manifest import StaleResultsError
@@ -55,15 +55,21 @@ def test_a_slim_batch_stores_exactly_the_aggregates_of_the_full_runs(
     kept = pd.read_parquet(result.metrics_path)
     assert list(kept.columns) == ["scenario", "replication", "year", "country", *KEPT]
     every = pd.read_parquet(full / "metrics.parquet")
+    every = every[every["year"].isin([2003, 2005])]
     regions = region_map(scenario)
-    mapping = regions if level == "region" else dict.fromkeys(regions, "WLD")
-    expected = aggregate_regions(every[every["year"].isin([2003, 2005])], mapping)
+    world = aggregate_regions(every, dict.fromkeys(regions, "WLD"))
+    if level == "region":  # each region, then the world, year by year
+        expected = pd.concat([aggregate_regions(every, regions), world], ignore_index=True)
+        expected = expected.sort_values(["scenario", "replication", "year"], kind="stable")
+    else:
+        expected = world
     expected = expected[["scenario", "replication", "year", "country", *KEPT]]
     pd.testing.assert_frame_equal(kept, expected.reset_index(drop=True), check_exact=True)
     if level == "world":
         assert set(kept["country"]) == {"WLD"}
     else:
-        assert set(kept["country"]) == set(regions.values())
+        assert set(kept["country"]) == {*regions.values(), "WLD"}
+        assert kept.groupby(["replication", "year"])["country"].last().eq("WLD").all()
     slim_bytes = sum(p.stat().st_size for p in (tmp_path / "chunks").glob("*.parquet"))
     full_bytes = sum(p.stat().st_size for p in (full / "chunks").glob("*.parquet"))
     assert slim_bytes * 5 < full_bytes
@@ -89,6 +95,71 @@ def test_metrics_kept_at_country_level_aggregate_only_when_their_parts_are_kept(
     regions = table[table["level"] == "region"]
     assert regions["returns_mean"].notna().all(), "a count adds up over countries"
     assert regions["human_capital_mean"].isna().all(), "a ratio needs its numerator"
+
+
+def test_a_region_batch_of_the_readme_example_has_the_world_rows_of_the_full_batch(
+    scenario, full, tmp_path
+):
+    """README "Outputs sized for studies": `--metrics net_brain_gain,human_capital --level
+    region` keeps no parts of either ratio, yet summary.csv has world rows, aggregated in the
+    worker from every country: the numbers of a full batch's world rows."""
+    batch, result = slim(scenario, tmp_path, "region", metrics=("net_brain_gain", "human_capital"))
+    kept = pd.read_csv(write_summary(result.metrics_path, batch, tmp_path))
+    everything = pd.read_csv(write_summary(full / "metrics.parquet", make_batch([scenario]), full))
+    world = kept[kept["level"] == "world"]
+    assert set(world["area"]) == {"WLD"} and sorted(world["year"]) == [2003, 2005]
+    assert (world["replications"] == 3).all()
+    both = world.merge(everything, on=["scenario", "level", "area", "year"], suffixes=("", "_full"))
+    assert len(both) == 2
+    for metric in ("net_brain_gain", "human_capital"):
+        for stat in ("mean", "ci_low", "ci_high"):
+            column = f"{metric}_{stat}"
+            assert both[column].notna().all()
+            np.testing.assert_allclose(both[column], both[f"{column}_full"], rtol=1e-6, atol=1e-12)
+
+
+def test_larger_areas_are_there_even_when_no_kept_metric_can_be_aggregated(scenario, tmp_path):
+    """A country batch keeping a ratio without its parts still gets its region and world rows
+    in summary.csv, empty for that metric (README: "the others stay empty there")."""
+    batch, result = slim(scenario, tmp_path, "country", metrics=["human_capital"])
+    table = pd.read_csv(write_summary(result.metrics_path, batch, tmp_path))
+    regions = set(region_map(scenario).values())
+    for level, areas in (("region", regions), ("world", {"WLD"})):
+        rows = table[table["level"] == level]
+        assert set(rows["area"]) == areas and set(rows["year"]) == {2003, 2005}
+        assert rows["human_capital_mean"].isna().all()
+    countries = table[table["level"] == "country"]
+    assert countries["human_capital_mean"].notna().all()
+
+
+def test_region_rows_without_a_world_get_world_rows_from_the_parts_they_kept():
+    """Rows of regions alone (a folder made before region batches kept the world): the world
+    is added from the kept parts, and is empty for a ratio whose parts are missing."""
+    frame = pd.DataFrame(
+        {
+            "scenario": "a",
+            "replication": 0,
+            "year": 2001,
+            "country": ["R1", "R2"],
+            "returns": [3.0, 4.0],
+            "human_capital": [0.1, 0.3],
+        }
+    )
+    areas = with_areas(frame, {"AAA": "R1", "BBB": "R2"}, "region")
+    world = areas[areas["level"] == "world"]
+    assert world["area"].tolist() == ["WLD"]
+    assert world["returns"].tolist() == [7.0]
+    assert world["human_capital"].isna().all()
+    with_world = pd.concat([frame, frame.iloc[[0]].assign(country="WLD")], ignore_index=True)
+    areas = with_areas(with_world, {"AAA": "R1", "BBB": "R2"}, "region")
+    assert areas.groupby("level")["area"].apply(list).to_dict() == {
+        "region": ["R1", "R2"],
+        "world": ["WLD"],
+    }
+    ratio_only = frame.drop(columns="returns")
+    assert len(with_areas(ratio_only, {"AAA": "R1", "BBB": "R2"}, "region")) == 3
+    compared = with_areas(ratio_only, {"AAA": "R1", "BBB": "R2"}, "region", empty=False)
+    assert set(compared["level"]) == {"region"}, "a comparison gets no all-empty areas"
 
 
 def test_summary_pieces_of_many_scenarios_equal_one_summary_per_scenario(tmp_path, monkeypatch):
@@ -163,7 +234,11 @@ def test_the_command_line_keeps_what_it_is_told(scenario, tmp_path):
     kept = pd.read_parquet(out / "metrics.parquet")
     assert set(kept["year"]) == {2005}
     assert list(kept.columns[4:]) == ["net_brain_gain", "human_capital", "adult_residents"]
-    assert set(kept["country"]) == set(load_world("teaching").countries["region"])
+    assert set(kept["country"]) == {*load_world("teaching").countries["region"], "WLD"}
+    summary = pd.read_csv(out / "summary.csv")
+    world = summary[summary["level"] == "world"]
+    assert world["area"].tolist() == ["WLD"]
+    assert world[["net_brain_gain_mean", "human_capital_mean"]].notna().all(axis=None)
 
 
 @pytest.mark.parametrize(

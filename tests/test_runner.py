@@ -221,6 +221,73 @@ def test_a_batch_killed_halfway_resumes_running_each_run_exactly_once(files, ref
     pd.testing.assert_frame_equal(metrics(out), metrics(reference), check_exact=True)
 
 
+def _process_start(pid: int) -> str | None:
+    """The start time of a live process (None if it is gone or a zombie): with the pid, it
+    names a process even if the pid is reused."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] in ("Z", "X") else fields[19]
+
+
+def _descendants(root: int) -> dict[int, str]:
+    """Every live process below `root` (the forkserver, the workers, the resource tracker),
+    with its start time."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = {}, list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        start = _process_start(pid)
+        if start is not None:
+            found[pid] = start
+            todo += children.get(pid, [])
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_the_workers_and_the_forkserver_exit_when_the_driver_is_killed(files, reference, tmp_path):
+    """A kill -9 of the driver alone (not its process group): the forkserver, the workers and
+    the resource tracker must not live on as orphans; the same command still resumes exactly."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        _command(files, out),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    left: dict[int, str] = {}
+    try:
+        _wait_for_done(out, proc, 1)
+        left = _descendants(proc.pid)
+        assert len(left) >= 3, f"expected a forkserver and two workers below the driver: {left}"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 20
+        while left and time.monotonic() < deadline:
+            left = {pid: t for pid, t in left.items() if _process_start(pid) == t}
+            time.sleep(0.05)
+        assert not left, f"still alive after the driver was killed: {sorted(left)}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid, start in left.items():  # never leave them behind, even when the test fails
+            if _process_start(pid) == start:
+                os.kill(pid, signal.SIGKILL)
+    rerun = subprocess.run(_command(files, out), capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    pd.testing.assert_frame_equal(metrics(out), metrics(reference), check_exact=True)
+
+
 def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(files, reference, tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen(

@@ -22,12 +22,14 @@ import pytest
 
 from experiments.runner import RunnerOptions
 from experiments.seeds import run_seed
-from experiments.sensitivity.analysis import NOT_DISTINGUISHABLE, seed_indices
+from experiments.sensitivity.analysis import NOT_DISTINGUISHABLE, seed_indices, sweep_table
 from experiments.sensitivity.design import make_design
 from experiments.sensitivity.experiment import load_experiment
-from experiments.sensitivity.results import analyze_study
+from experiments.sensitivity.figures import plt, sweep_plot
+from experiments.sensitivity.results import analyze_study, sweep_lines
 from experiments.sensitivity.study import run_study
 from experiments.testing import LINEAR_NOISE, LINEAR_SLOPE
+from experiments.units import display
 from simulation import PARAMETERS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -449,6 +451,44 @@ def test_a_two_input_sweep_is_a_full_grid(tmp_path):
     assert np.allclose(sweep["y_mean"], expected, atol=4 * LINEAR_NOISE)
     assert "maximum" in "\n".join(analysis.lines)
     assert (tmp_path / "out" / "figures" / "sweep_y.png").exists()
+
+
+def test_the_sweep_console_and_figure_show_net_brain_gain_in_points_and_sweep_csv_keeps_fractions():
+    """README Output files/Units: the console and the figures show differences of shares in
+    percentage points, labelled; the files keep the model's units."""
+    experiment = load_experiment(STUDIES / "incentive_effect.toml").with_options(
+        samples=3, replications=2
+    )
+    design = make_design(experiment)
+    output = experiment.outputs[0].name
+    assert experiment.outputs[0].metric == "net_brain_gain"
+    runs = {output: np.array([[0.001, 0.003], [0.004, 0.006], [-0.010, -0.012]])}
+    sweep = sweep_table(design, runs).sort_values("fixed_prospect")
+    assert sweep[f"{output}_mean"].tolist() == pytest.approx([0.002, 0.005, -0.011])  # fractions
+    lines = sweep_lines(design, sweep, output)
+    assert "(pp)" in lines[0]
+    printed = [float(line.split()[1]) for line in lines[1:4]]
+    assert printed == pytest.approx([0.2, 0.5, -1.1])
+    assert lines[-1].startswith("  maximum 0.5 pp at fixed_prospect = 0.5")
+    fig = sweep_plot(design, sweep, output)
+    try:
+        ax = fig.axes[0]
+        assert "percentage points" in ax.get_ylabel()
+        assert ax.lines[0].get_ydata().tolist() == pytest.approx([0.2, 0.5, -1.1])
+    finally:
+        plt.close(fig)
+
+
+def test_a_task_output_without_a_model_unit_is_shown_as_it_is():
+    experiment = load_experiment(STUDIES / "ishigami.toml").with_options(samples=4)
+    output = experiment.outputs[0].name
+    assert display(experiment.outputs[0].metric).scale == 1.0
+    design = make_design(experiment)
+    frame = pd.DataFrame({i.name: [0.0, 1.0] for i in experiment.inputs})
+    for k, value in (("mean", [2.5, 3.5]), ("ci_low", [2.0, 3.0]), ("ci_high", [3.0, 4.0])):
+        frame[f"{output}_{k}"] = value
+    lines = sweep_lines(design, frame, output)
+    assert "(" not in lines[0] and lines[-1].startswith("  maximum 3.5 at")
 
 
 def test_intervals_are_reproducible_with_sample_seed_0(tmp_path):

@@ -31,6 +31,7 @@ from scipy import stats
 
 from experiments.sensitivity.design import FAST_HARMONICS, Design
 from experiments.sensitivity.experiment import Experiment
+from experiments.units import Display, display
 
 CONFIDENCE = 0.95
 NOT_DISTINGUISHABLE = "not distinguishable from 0"
@@ -327,6 +328,13 @@ def _seed_rows(name: str, values: np.ndarray, experiment: Experiment) -> list[di
         label = finding(value, low, high) if np.isfinite(value) else NOT_ESTIMATED
         rows.append(_row(name, SEED, index, value, low, high, label))
     return rows
+
+
+def output_display(design: Design, output: str) -> Display:
+    """How an output is shown (experiments.units, from its metric): net brain gain in
+    percentage points, shares in percent; a task's own outputs as they are."""
+    metric = {o.name: o.metric for o in design.experiment.outputs}.get(output, output)
+    return display(metric)
 
 
 # --- words ---------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from experiments.sensitivity.analysis import (  # noqa: E402
     RANKED_BY,
     SEED,
     OutputAnalysis,
+    output_display,
 )
 from experiments.sensitivity.design import Design  # noqa: E402
 
@@ -136,25 +137,38 @@ def morris_figure(item: OutputAnalysis, folder: Path) -> Path:
     return path
 
 
-def sweep_figure(design: Design, sweep: pd.DataFrame, output: str, folder: Path) -> Path:
+def sweep_plot(design: Design, sweep: pd.DataFrame, output: str) -> plt.Figure:
     """The output's mean over replications against the first input, with a 95% band (one line
-    per level of the second input, if any)."""
+    per level of the second input, if any), in the output's display unit as the console prints
+    it (experiments.units: net brain gain in percentage points, shares in percent). The caller
+    saves and closes the figure."""
     inputs = [i.name for i in design.experiment.inputs]
     x = inputs[0]
+    shown = output_display(design, output)
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     lines = [(None, sweep)] if len(inputs) == 1 else list(sweep.groupby(inputs[1]))
     for level, part in lines:
         part = part.sort_values(x)
         label = None if level is None else f"{inputs[1]} = {level:.3g}"
-        ax.plot(part[x], part[f"{output}_mean"], marker="o", ms=3, label=label)
-        ax.fill_between(part[x], part[f"{output}_ci_low"], part[f"{output}_ci_high"], alpha=0.2)
+        mean, low, high = (
+            shown.scale * part[f"{output}_{k}"] for k in ("mean", "ci_low", "ci_high")
+        )
+        ax.plot(part[x], mean, marker="o", ms=3, label=label)
+        ax.fill_between(part[x], low, high, alpha=0.2)
     ax.axhline(0, color="grey", lw=0.8, ls="--")
     ax.set_xlabel(x)
-    ax.set_ylabel("mean over replications (95% band)")
+    unit = f"{shown.level}: " if shown.level else ""
+    ax.set_ylabel(f"{unit}mean over replications (95% band)")
     ax.set_title(output, fontsize=10)
     if len(inputs) > 1:
         ax.legend(fontsize=8)
     fig.tight_layout()
+    return fig
+
+
+def sweep_figure(design: Design, sweep: pd.DataFrame, output: str, folder: Path) -> Path:
+    """figures/sweep_<output>.png (see sweep_plot)."""
+    fig = sweep_plot(design, sweep, output)
     path = folder / f"sweep_{output}.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)

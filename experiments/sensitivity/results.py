@@ -16,12 +16,14 @@ from experiments.sensitivity.analysis import (
     INDEX_COLUMNS,
     OutputAnalysis,
     analyze_output,
+    output_display,
     point_means,
     run_values,
     sweep_table,
 )
 from experiments.sensitivity.design import Design
 from experiments.store import atomic_write_text, write_table
+from experiments.units import Display
 
 SAMPLES_FILE = "samples.parquet"
 INDICES_FILE = "indices.csv"
@@ -100,17 +102,24 @@ def analyze_study(design: Design, metrics_path: Path, out: Path) -> StudyAnalysi
 
 
 def sweep_lines(design: Design, sweep: pd.DataFrame, output: str) -> list[str]:
-    """The sweep in words: each grid point's mean and interval, and where the maximum is."""
+    """The sweep in words: each grid point's mean and interval, and where the maximum is, in
+    the output's display unit (sweep.csv keeps the model's units)."""
     names = [i.name for i in design.experiment.inputs]
-    lines = ["  " + "  ".join(f"{n:>16}" for n in names) + f"  {'mean [95% interval]':>34}"]
+    shown = output_display(design, output)
+    unit = Display.short(shown.level)
+    title = f"{'mean':>12} [95% interval]" + (f" ({unit})" if unit else "")
+    lines = ["  " + "  ".join(f"{n:>16}" for n in names) + f"  {title}"]
     for row in sweep.itertuples(index=False):
         values = row._asdict()
-        mean, low, high = (values[f"{output}_{k}"] for k in ("mean", "ci_low", "ci_high"))
+        mean, low, high = (
+            shown.scale * values[f"{output}_{k}"] for k in ("mean", "ci_low", "ci_high")
+        )
         cells = "  ".join(f"{values[n]:>16.4g}" for n in names)
         lines.append(f"  {cells}  {mean:>12.4g} [{low:.4g}, {high:.4g}]")
     best = sweep.loc[sweep[f"{output}_mean"].idxmax()]
     at = ", ".join(f"{n} = {best[n]:.4g}" for n in names)
-    lines.append(f"  maximum {best[f'{output}_mean']:.4g} at {at}")
+    suffix = f" {unit}" if unit else ""
+    lines.append(f"  maximum {shown.scale * best[f'{output}_mean']:.4g}{suffix} at {at}")
     return lines
 
 
