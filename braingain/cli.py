@@ -284,8 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the shipped scenarios, the parameters and the metrics",
         description="Print the shipped scenarios (name and description; a name can stand for "
         "its file in run, compare and check), the model's parameters (name, unit, allowed "
-        "range, default; set them with --set NAME=VALUE or [parameters] in a scenario file) "
-        "and its metrics (name, unit; the columns of metrics.parquet). With one or more of "
+        "range, default, and whether the default is an assumption or cited, with its source; "
+        "set them with --set NAME=VALUE or [parameters] in a scenario file) and its metrics "
+        "(name, unit, meaning; the columns of metrics.parquet). With one or more of "
         "--scenarios, --parameters, --metrics: only those.",
     )
     for kind in LIST_KINDS:

@@ -87,13 +87,18 @@ def test_list_prints_scenarios_parameters_and_metrics_from_the_code(capsys):
         cells = _row(out, row["name"])
         assert cells[1] == row["unit"], row["name"]
         if row["type"] == "bool":
-            assert cells[2:] == ["true/false", str(row["default"]).lower()]
+            assert cells[2:4] == ["true/false", str(row["default"]).lower()]
         else:
             low, high = (float(x) for x in cells[2].split(" to "))
             assert (low, high) == (row["low"], row["high"]), row["name"]
             assert float(cells[3]) == row["default"], row["name"]
-    for metric in METRICS.values():
-        assert _row(out, metric.name)[1:] == [metric.unit]
+        # the README: "Most behavioural parameters are assumptions (list --parameters flags them)"
+        if row["assumption"]:
+            assert cells[4] == "assumption", row["name"]
+        else:
+            assert cells[4:] == ["cited", row["source"]], row["name"]
+    for metric in METRICS.values():  # the README: list --metrics documents each one
+        assert _row(out, metric.name)[1:] == [metric.unit, metric.description]
 
 
 def test_list_can_show_one_kind_only(capsys):
