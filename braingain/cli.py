@@ -360,9 +360,18 @@ def _report(result: Any) -> None:
 
 
 def _scenario_paths(names: Sequence[str | Path]) -> list[Path]:
+    """Files or shipped names; every name that is neither is reported at once."""
     from experiments.shipped import scenario_path
 
-    return [scenario_path(name) for name in names]
+    paths, missing = [], []
+    for name in names:
+        try:
+            paths.append(scenario_path(name))
+        except UserError as exc:
+            missing.append(str(exc))
+    if missing:
+        raise UserError("\n".join(missing))
+    return paths
 
 
 def _execute(batch: Any, out: Path, args: argparse.Namespace) -> Any:
