@@ -321,6 +321,15 @@ def test_a_wheel_installed_elsewhere_ships_the_scenarios(tmp_path):
         assert re.search(rf"^\s+{name}\s+\S", listing, flags=re.M), name
     checked = use("check", "baseline", "global_convention.toml", "ict_leapfrog")
     assert checked.count("world default") == 3
+    # a user's own what-if starts from the shipped baseline; shipped studies and the
+    # calibration file are named like scenarios (README: every command works from any folder)
+    mine = elsewhere / "mine.toml"
+    mine.write_text('name = "mine"\nextends = "baseline"\n', encoding="utf-8")
+    assert use("check", str(mine)).startswith("mine: world default")
+    studied = use("sensitivity", "ishigami", "--samples", "2", "--workers", "1", "--no-progress")
+    assert "ishigami: " in studied and (elsewhere / "results" / "ishigami" / "indices.csv").exists()
+    planned = use("calibrate", "calibrate_1990_2000", "--check")
+    assert planned.startswith("calibrate_1990_2000: world default1990")
     printed = use("main", "--replications", "1", "--agents", "10", "--workers", "2")
     assert "baseline in 2030" in printed and "ict_leapfrog - baseline in 2030" in printed
     manifest = json.loads((elsewhere / "results" / "main" / "manifest.json").read_text())
