@@ -8,9 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from braingain.cli import EXIT_BROKEN_PIPE, main
+from experiments.testing import scenario_text
 from simulation import METRICS
 
 BRAINGAIN = str(Path(sys.executable).with_name("braingain"))
@@ -59,3 +61,58 @@ def test_an_unknown_metric_gets_the_suggestion_not_every_name(tmp_path, capsys):
     listed = [name for name in METRICS if f" {name}," in err or f" {name})" in err]
     assert listed == [], "the metric names are left to braingain list --metrics"
     assert len(err) < 300
+
+
+# --- compare: the start year, and only the metrics kept ------------------------------------------
+WHAT_IF = """
+[[events]]
+kind = "join_convention"
+year = 2002
+countries = ["all"]
+convention = "global"
+"""
+
+
+@pytest.fixture
+def pair(tmp_path):
+    base = tmp_path / "base.toml"
+    base.write_text(scenario_text("base", years=3, replications=2, agents=20), encoding="utf-8")
+    alt = tmp_path / "alt.toml"
+    alt.write_text(
+        scenario_text("alt", years=3, replications=2, agents=20) + WHAT_IF, encoding="utf-8"
+    )
+    return [str(base), str(alt)]
+
+
+def test_compare_accepts_the_start_year_like_run(pair, tmp_path, capsys):
+    """The start year is recorded from the data in every run: comparable, and equal."""
+    out = tmp_path / "cmp"
+    argv = ["compare", *pair, "--years", "2000,2003", "--workers", "1", "--no-progress"]
+    assert main([*argv, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "alt - base in 2000" in printed and "alt - base in 2003" in printed
+    table = pd.read_csv(out / "comparison.csv")
+    start = table[table["year"] == 2000]
+    measured = start["difference"].dropna()  # flows have no start-year value
+    assert len(measured) and (measured == 0).all()
+    assert set(start["change"]) == {"no clear change"}
+    assert main(["compare", *pair, "--years", "1999", "--out", str(out)]) == 2
+    assert "allowed: years in 2000..2003" in capsys.readouterr().err
+
+
+def test_compare_tables_name_every_column_and_show_only_kept_metrics(pair, tmp_path, capsys):
+    argv = ["compare", *pair, "--metrics", "human_capital", "--level", "region", "--workers", "1"]
+    assert main([*argv, "--no-progress", "--out", str(tmp_path / "cmp")]) == 0
+    printed = capsys.readouterr().out
+    header = next(line for line in printed.splitlines() if "region" in line)
+    cells = [cell.strip() for cell in header.strip("┃ ").split("┃")]
+    assert cells == ["region", "Δ human capital (pp)", "change"]
+    assert "n/a" not in printed and "net brain gain" not in printed
+
+
+def test_compare_says_why_it_has_no_region_table(pair, tmp_path, capsys):
+    """Country rows of human capital alone cannot make regions (its parts were not kept)."""
+    argv = ["compare", *pair, "--metrics", "human_capital", "--workers", "1", "--no-progress"]
+    assert main([*argv, "--out", str(tmp_path / "cmp")]) == 0
+    printed = capsys.readouterr().out
+    assert "no region or world rows to show" in printed and "comparison.csv" in printed
