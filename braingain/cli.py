@@ -512,7 +512,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     for s in load_scenarios(_scenario_paths(args.scenarios)):
         print(
-            f"{s.name}: world {s.world_ref}, {s.start_year + 1}..{s.last_year}, "
+            f"{s.name}: world {s.world_ref}, records {s.start_year} (the start, from data) "
+            f"and simulates {s.start_year + 1}..{s.last_year}, "
             f"{s.replications} replications, seed {s.seed}, {len(s.overrides)} parameter "
             f"overrides, {len(s.events)} events"
         )
