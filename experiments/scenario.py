@@ -39,7 +39,7 @@ from experiments.scenario_schema import (
 )
 from experiments.shipped import SCENARIOS, referenced_scenario, suggestion
 from simulation.events import EventError, PolicyEvent
-from simulation.parameters import SPECS, ParameterError, Params
+from simulation.parameters import SPECS, ParameterError, Params, coerce
 from simulation.world import (
     WORLD_NAMES,
     UnknownPlaceError,
@@ -132,7 +132,7 @@ class Scenario:
                 if key not in SPECS:
                     raise UserError(f"--set {key}: {unknown_parameter(key)}")
                 try:
-                    Params.from_dict({key: value})
+                    coerce(SPECS[key], value)
                 except ParameterError:
                     raise UserError(
                         f"--set {key}: got {value!r}; allowed: {parameter_allowed(key)}"
