@@ -30,13 +30,20 @@ interrupted (rerun to resume)."""
 
 def add_calibrate_command(commands: Any, positive_int: Any) -> None:
     """Register the subcommand on the CLI's subparsers."""
+    from experiments.shipped import CALIBRATIONS
+
     parser = commands.add_parser(
         "calibrate",
         help="calibrate parameters to targets (history matching, emulators, posterior)",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("file", metavar="CALIBRATION.toml", help="the calibration file")
+    parser.add_argument(
+        "file",
+        metavar="CALIBRATION.toml",
+        help="the calibration file, or the name of a shipped one "
+        f"({', '.join(CALIBRATIONS.names())})",
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
         "--workers",
@@ -81,7 +88,9 @@ def add_calibrate_command(commands: Any, positive_int: Any) -> None:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from calibration.config import check_only, load_calibration
+    from experiments.shipped import CALIBRATIONS, resolve
 
+    args.file = resolve(args.file, CALIBRATIONS)
     if args.check:
         print(check_only(args.file))
         return EXIT_OK

@@ -11,17 +11,19 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.metadata
+import os
 import sys
 import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from braingain.calibrate_command import add_calibrate_command
 from braingain.hindcast_command import add_hindcast_command
 from experiments.errors import BatchFailedError, UserError
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a tool ended by SIGPIPE (`| head`)
 MAIN_WHAT_IFS = ("global_convention", "ict_leapfrog")
 LIST_KINDS = ("scenarios", "parameters", "metrics")  # what `braingain list` can show
 
@@ -84,6 +86,14 @@ _assignment.__name__ = "NAME=VALUE assignment"
 
 
 # --- the parser ----------------------------------------------------------------------------------
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line (no usage block), like every other bad input;
+    subcommands' parsers are of this class too (add_subparsers uses the parent's class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"braingain: error: {message}; see `{self.prog} --help`\n")
+
+
 def _execution_options(parser: argparse.ArgumentParser, replications_help: str) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
@@ -199,7 +209,7 @@ def _selection(args: argparse.Namespace, kept_years: bool) -> Any:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="braingain",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -284,8 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the shipped scenarios, the parameters and the metrics",
         description="Print the shipped scenarios (name and description; a name can stand for "
         "its file in run, compare and check), the model's parameters (name, unit, allowed "
-        "range, default; set them with --set NAME=VALUE or [parameters] in a scenario file) "
-        "and its metrics (name, unit; the columns of metrics.parquet). With one or more of "
+        "range, default, and whether the default is an assumption or cited, with its source; "
+        "set them with --set NAME=VALUE or [parameters] in a scenario file) and its metrics "
+        "(name, unit, meaning; the columns of metrics.parquet). With one or more of "
         "--scenarios, --parameters, --metrics: only those.",
     )
     for kind in LIST_KINDS:
@@ -359,9 +370,18 @@ def _report(result: Any) -> None:
 
 
 def _scenario_paths(names: Sequence[str | Path]) -> list[Path]:
+    """Files or shipped names; every name that is neither is reported at once."""
     from experiments.shipped import scenario_path
 
-    return [scenario_path(name) for name in names]
+    paths, missing = [], []
+    for name in names:
+        try:
+            paths.append(scenario_path(name))
+        except UserError as exc:
+            missing.append(str(exc))
+    if missing:
+        raise UserError("\n".join(missing))
+    return paths
 
 
 def _execute(batch: Any, out: Path, args: argparse.Namespace) -> Any:
@@ -492,7 +512,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     for s in load_scenarios(_scenario_paths(args.scenarios)):
         print(
-            f"{s.name}: world {s.world_ref}, {s.start_year + 1}..{s.last_year}, "
+            f"{s.name}: world {s.world_ref}, records {s.start_year} (the start, from data) "
+            f"and simulates {s.start_year + 1}..{s.last_year}, "
             f"{s.replications} replications, seed {s.seed}, {len(s.overrides)} parameter "
             f"overrides, {len(s.events)} events"
         )
@@ -579,7 +600,20 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `braingain` console script; returns the exit status."""
+    """Entry point of the `braingain` console script; returns the exit status. Output piped
+    into a reader that stops early (`braingain list | head -3`) ends quietly, as Unix tools do."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+    except BrokenPipeError:
+        # nothing more can be written; point stdout at /dev/null so that Python's own final
+        # flush cannot raise again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return status
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -43,20 +43,25 @@ def parameter_lines() -> list[str]:
             allowed = "true/false"
         else:
             allowed = f"{_number(row['low'])} to {_number(row['high'])}"
-        rows.append((row["name"], row["unit"], allowed, _number(row["default"])))
+        basis = "assumption" if row["assumption"] else "cited"
+        source = "" if row["source"] == "assumption" else row["source"]
+        rows.append((row["name"], row["unit"], allowed, _number(row["default"]), basis, source))
+    assumed = sum(basis == "assumption" for *_, basis, _source in rows)
     return [
-        "parameters (set with --set NAME=VALUE or under [parameters] in a scenario file):",
-        *_columns(rows, ("name", "unit", "range", "default")),
+        "parameters (set with --set NAME=VALUE or under [parameters] in a scenario file); "
+        f"basis: {assumed} of {len(rows)} defaults are assumptions (not a published value), "
+        f"{len(rows) - assumed} are cited (source):",
+        *_columns(rows, ("name", "unit", "range", "default", "basis", "source")),
     ]
 
 
 def metric_lines() -> list[str]:
     from simulation import METRICS
 
-    rows = [(m.name, m.unit) for m in METRICS.values()]
+    rows = [(m.name, m.unit, m.description) for m in METRICS.values()]
     return [
         "metrics (columns of metrics.parquet, per scenario, replication, year and country):",
-        *_columns(rows, ("name", "unit")),
+        *_columns(rows, ("name", "unit", "meaning")),
     ]
 
 

@@ -32,6 +32,7 @@ form: ema_workbench.load_results reads it)."""
 def add_commands(commands: Any) -> None:
     """Add the two subcommands to the `braingain` parser."""
     from braingain.cli import _positive_float, _positive_int
+    from experiments.shipped import EXPERIMENTS
 
     study = commands.add_parser(
         "sensitivity",
@@ -39,7 +40,11 @@ def add_commands(commands: Any) -> None:
         description=SENSITIVITY,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    study.add_argument("experiment", metavar="EXPERIMENT.toml", help="an experiment file")
+    study.add_argument(
+        "experiment",
+        metavar="EXPERIMENT.toml",
+        help=f"an experiment file, or the name of a shipped one ({', '.join(EXPERIMENTS.names())})",
+    )
     where = study.add_mutually_exclusive_group()
     where.add_argument(
         "--workers",
@@ -148,8 +153,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from experiments.sensitivity.experiment import load_experiment
     from experiments.sensitivity.results import analyze_study
     from experiments.sensitivity.study import run_study
+    from experiments.shipped import EXPERIMENTS, resolve
 
-    experiment = load_experiment(args.experiment)
+    experiment = load_experiment(resolve(args.experiment, EXPERIMENTS))
     experiment = experiment.with_options(samples=args.samples, replications=args.replications)
     out = args.out or Path("results") / experiment.name
     options = RunnerOptions(

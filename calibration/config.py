@@ -25,6 +25,7 @@ from calibration.task import DEFAULT_SIMULATOR
 from experiments.errors import UserError
 from experiments.scenario import load_scenario, shown_path
 from experiments.scenario_schema import NAME_PATTERN, Problem, ScenarioError, _suggest, value_at
+from experiments.shipped import referenced_scenario
 from simulation.events import PolicyEvent
 from simulation.parameters import SPECS, ParameterError, Params
 from simulation.world import WORLD_NAMES, World, load_world
@@ -37,7 +38,8 @@ ALLOWED: dict[str, str] = {
     "description": "a string",
     "world": f"{' or '.join(repr(w) for w in WORLD_NAMES)}, or a path to a world folder "
     "(relative to this file)",
-    "scenario": "a path to a scenario file (relative to this file) whose world, parameters and "
+    "scenario": "a path to a scenario file (relative to this file) or a shipped scenario's "
+    "name, whose world, parameters and "
     "events the runs start from; not together with `world`",
     "start_year": "an integer calendar year: the first year of the world's tables",
     "end_year": "an integer calendar year after start_year: the last simulated year",
@@ -409,7 +411,7 @@ def _world_and_base(
         problem("world", f"given together with `scenario`; allowed: {ALLOWED['scenario']}")
         return None, "", (), {}, ()
     if table.scenario is not None:
-        scenario_path = here / table.scenario
+        scenario_path = referenced_scenario(here, table.scenario)
         try:
             base = load_scenario(scenario_path)
         except ScenarioError as exc:

@@ -49,7 +49,9 @@ def default_years(base: Scenario, alts: Sequence[Scenario]) -> list[int]:
 
 
 def check_years(years: Sequence[int], base: Scenario, alts: Sequence[Scenario]) -> None:
-    first = base.start_year + 1
+    """The reported years must be in every run: the start year (recorded from the data, the
+    same in every scenario) through the last simulated year they share."""
+    first = max(s.start_year for s in (base, *alts))
     last = min(s.last_year for s in (base, *alts))
     bad = [y for y in years if not first <= y <= last]
     if bad:

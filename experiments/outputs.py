@@ -99,7 +99,7 @@ def make_selection(
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise UserError(
                 f"{option}metrics: unknown metric {unknown[0]!r}{hint}; allowed: names in "
-                f"simulation.METRICS ({', '.join(METRICS)})"
+                "simulation.METRICS (see `braingain list --metrics`)"
             )
         if not metrics:
             raise UserError(f"{option}metrics: empty; allowed: one or more metric names")

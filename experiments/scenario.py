@@ -33,10 +33,13 @@ from experiments.scenario_schema import (
     ScenarioError,
     ScenarioTable,
     event_allowed,
+    parameter_allowed,
     problems_from,
+    unknown_parameter,
 )
+from experiments.shipped import SCENARIOS, referenced_scenario, suggestion
 from simulation.events import EventError, PolicyEvent
-from simulation.parameters import ParameterError, Params
+from simulation.parameters import SPECS, ParameterError, Params, coerce
 from simulation.world import (
     WORLD_NAMES,
     UnknownPlaceError,
@@ -125,6 +128,15 @@ class Scenario:
         overrides = dict(self.overrides)
         if set_params:
             overrides.update(set_params)
+            for key, value in set_params.items():
+                if key not in SPECS:
+                    raise UserError(f"--set {key}: {unknown_parameter(key)}")
+                try:
+                    coerce(SPECS[key], value)
+                except ParameterError:
+                    raise UserError(
+                        f"--set {key}: got {value!r}; allowed: {parameter_allowed(key)}"
+                    ) from None
             try:
                 Params.from_dict(overrides)
             except ParameterError as exc:
@@ -239,14 +251,9 @@ def load_inline_scenario(path: Path, shown: str, text: str, raw: Any, key: str) 
     try:
         if table.extends is None:
             return _merge([layer])
-        parent = (path.parent / table.extends).resolve()
+        parent = referenced_scenario(path.parent, table.extends)
         if not parent.is_file():
-            raise ScenarioError.one(
-                shown,
-                "extends",
-                f"{table.extends!r}: no such file ({parent}); allowed: a path to a scenario "
-                "file, relative to this file",
-            )
+            raise ScenarioError.one(shown, "extends", _missing_parent(table.extends, parent))
         return _merge([*_read_chain(parent, shown_path(parent), (path.resolve(),)), layer])
     except ScenarioError as exc:
         raise ScenarioError(inside(exc.problems)) from None
@@ -266,7 +273,7 @@ def _read_chain(path: Path, shown: str, stack: tuple[Path, ...]) -> list[_Layer]
     layer = _Layer(path, shown, text, table)
     if table.extends is None:
         return [layer]
-    parent = (path.parent / table.extends).resolve()
+    parent = referenced_scenario(path.parent, table.extends)
     here = path.resolve()
     if parent == here or parent in stack:
         cycle = " -> ".join(shown_path(p) for p in (*stack, here, parent))
@@ -277,12 +284,16 @@ def _read_chain(path: Path, shown: str, stack: tuple[Path, ...]) -> list[_Layer]
             "scenario file, relative to this file, that does not lead back to it",
         )
     if not parent.is_file():
-        raise ScenarioError.one(
-            shown,
-            "extends",
-            f"{table.extends!r}: no such file ({parent}); allowed: {TOP_KEYS['extends']}",
-        )
+        raise ScenarioError.one(shown, "extends", _missing_parent(table.extends, parent))
     return [*_read_chain(parent, shown_path(parent), (*stack, here)), layer]
+
+
+def _missing_parent(extends: str, tried: Path) -> str:
+    """`extends` names neither a file next to this one nor a shipped scenario."""
+    return (
+        f"{extends!r}: no such file ({tried}) or shipped scenario{suggestion(extends)}; "
+        f"allowed: {TOP_KEYS['extends']} ({', '.join(SCENARIOS.names())})"
+    )
 
 
 def _read_text(path: Path, shown: str) -> str:

@@ -30,7 +30,8 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 TOP_KEYS: dict[str, str] = {
     "name": "a short name of letters, digits, '_', '.' or '-' (default: the file name)",
     "description": "a string",
-    "extends": "a path to another scenario file, relative to this file",
+    "extends": "a path to another scenario file, relative to this file, or the name of a "
+    "shipped scenario",
     "world": f"{', '.join(repr(w) for w in (*WORLD_NAMES, 'two_country'))}, or a path to a "
     "world folder",
     "years": f"an integer in [1, {MAX_YEARS}]: years simulated after the world's start year",
@@ -187,18 +188,27 @@ def _suggest(word: str, choices: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def unknown_parameter(name: str) -> str:
+    """What is wrong with a parameter name the table does not have (files and --set alike)."""
+    return (
+        f"unknown parameter{_suggest(name, list(SPECS))}; allowed: the names in "
+        "simulation.PARAMETERS (braingain list --parameters; scenarios/README.md)"
+    )
+
+
+def parameter_allowed(name: str) -> str:
+    """The values a parameter of the table may take, with its unit."""
+    spec = SPECS[name]
+    return f"{spec.allowed()} ({spec.unit})"
+
+
 def _explain(loc: tuple[Any, ...], item: dict[str, Any], raw: dict[str, Any]) -> str:
     kind = item["type"]
     last = loc[-1] if loc else ""
     if loc[:1] == ("parameters",) and len(loc) == 2:
-        allowed_names = list(SPECS)
         if kind == "extra_forbidden":
-            return (
-                f"unknown parameter{_suggest(str(last), allowed_names)}; allowed: the names in "
-                "simulation.PARAMETERS (listed in scenarios/README.md)"
-            )
-        spec = SPECS[str(last)]
-        allowed = f"{spec.allowed()} ({spec.unit})"
+            return unknown_parameter(str(last))
+        allowed = parameter_allowed(str(last))
     elif loc[:1] == ("events",) and len(loc) == 3:
         if kind == "extra_forbidden":
             return (

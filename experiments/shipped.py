@@ -1,19 +1,65 @@
-"""The scenario files shipped with braingain, found through importlib.resources.
+"""The files shipped with braingain (scenarios, experiment files, the calibration file), found
+through importlib.resources.
 
-They live in the `scenarios` package (the repository's `scenarios/` folder), which is installed
-with braingain, so `braingain main`, `braingain list` and scenario names given instead of paths
-(`braingain run climate_stress`) work from any directory after a plain `pip install`.
+They live in installed packages (`scenarios`, `experiments/studies`, `calibration`), so a name
+given instead of a path (`braingain run climate_stress`, `braingain sensitivity ishigami`,
+`extends = "baseline"`) works from any directory after a plain `pip install`. One resolver
+serves every command and `extends`: an existing file wins, then the shipped file of that name.
 """
 
 from __future__ import annotations
 
 import atexit
+import difflib
+import fnmatch
 import functools
 import tomllib
 from contextlib import ExitStack
 from dataclasses import dataclass
 from importlib.resources import as_file, files
 from pathlib import Path
+
+from experiments.errors import UserError
+
+
+@dataclass(frozen=True)
+class ShippedKind:
+    """One kind of shipped file: where it is installed and which files count."""
+
+    noun: str  # what the messages call it ("scenario")
+    package: str  # the installed package holding the files
+    subfolder: str  # inside the package ("" for its top)
+    pattern: str = "*.toml"  # the files of this kind in that folder
+
+    @property
+    def repository_parts(self) -> tuple[str, ...]:
+        """The folder in the repository (the package's folder there, e.g. experiments/studies)."""
+        return tuple(part for part in (self.package, self.subfolder) if part)
+
+    def folder(self) -> Path:
+        return _real_folder(self.package, self.subfolder)
+
+    def names(self) -> list[str]:
+        """The names a command accepts: the file names without .toml, sorted."""
+        return sorted(p.stem for p in self.folder().glob(self.pattern) if p.is_file())
+
+
+SCENARIOS = ShippedKind("scenario", "scenarios", "")
+EXPERIMENTS = ShippedKind("experiment", "experiments", "studies")
+CALIBRATIONS = ShippedKind("calibration", "calibration", "", "calibrate_*.toml")
+
+
+@functools.cache
+def _real_folder(package: str, subfolder: str) -> Path:
+    """A package folder as a real path (`extends` and relative paths in the files need one)."""
+    folder = files(package)
+    if subfolder:
+        folder = folder.joinpath(subfolder)
+    if isinstance(folder, Path):
+        return folder
+    stack = ExitStack()  # installed inside a zip: extracted for this process
+    atexit.register(stack.close)
+    return stack.enter_context(as_file(folder))
 
 
 @dataclass(frozen=True)
@@ -23,36 +69,77 @@ class ShippedScenario:
     path: Path
 
 
-@functools.cache
 def shipped_folder() -> Path:
-    """The folder of the shipped scenario files, as a real path (`extends` needs paths)."""
-    folder = files("scenarios")
-    if isinstance(folder, Path):
-        return folder
-    stack = ExitStack()  # installed inside a zip: extracted for this process
-    atexit.register(stack.close)
-    return stack.enter_context(as_file(folder))
+    """The folder of the shipped scenario files."""
+    return SCENARIOS.folder()
 
 
 def shipped_scenarios() -> list[ShippedScenario]:
     """Every shipped scenario, by name; the description is read without validating the file."""
     found = []
-    for path in sorted(shipped_folder().glob("*.toml")):
+    for name in SCENARIOS.names():
+        path = shipped_folder() / f"{name}.toml"
         try:
             table = tomllib.loads(path.read_text(encoding="utf-8"))
             description = str(table.get("description", ""))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             description = "(unreadable: run braingain check on it)"
-        found.append(ShippedScenario(path.stem, description, path))
+        found.append(ShippedScenario(name, description, path))
+    return found
+
+
+def shipped_file(text: str | Path, kind: ShippedKind = SCENARIOS) -> Path | None:
+    """The shipped file that `text` names, or None: a name (`baseline`, `baseline.toml`) or the
+    file's path in the repository (`scenarios/baseline.toml`, so the README's commands work
+    outside a checkout)."""
+    path = Path(text)
+    if path.is_absolute() or path.parent.parts not in ((), kind.repository_parts):
+        return None
+    name = path.name.removesuffix(".toml")
+    found = kind.folder() / f"{name}.toml"
+    if not name or not fnmatch.fnmatch(found.name, kind.pattern) or not found.is_file():
+        return None
+    return found
+
+
+def missing_message(text: str | Path, kind: ShippedKind = SCENARIOS) -> str:
+    """Why `text` names nothing: a suggestion from the shipped names and the allowed forms."""
+    article = "an" if kind.noun[0] in "aeiou" else "a"
+    return (
+        f"no such file or shipped {kind.noun}{suggestion(text, kind)}; allowed: {article} "
+        f"{kind.noun} .toml path or one of {', '.join(kind.names())}"
+    )
+
+
+def suggestion(text: str | Path, kind: ShippedKind = SCENARIOS) -> str:
+    """' (did you mean 'NAME'?)' for the closest shipped name, or ''."""
+    close = difflib.get_close_matches(Path(text).name.removesuffix(".toml"), kind.names(), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def resolve(text: str | Path, kind: ShippedKind = SCENARIOS) -> Path:
+    """A command-line argument: an existing path, else the shipped file it names; else a
+    UserError naming what is allowed."""
+    path = Path(text)
+    if path.exists():
+        return path
+    found = shipped_file(text, kind)
+    if found is None:
+        raise UserError(f"{text}: {missing_message(text, kind)}")
     return found
 
 
 def scenario_path(text: str | Path) -> Path:
-    """A scenario argument: an existing file, else the name of a shipped scenario (`baseline`
-    or `baseline.toml`), else the path as given (loading then says it is missing)."""
-    path = Path(text)
-    if path.exists() or len(path.parts) != 1:
-        return path
-    wanted = path.name.removesuffix(".toml")
-    shipped = shipped_folder() / f"{wanted}.toml"
-    return shipped if shipped.is_file() else path
+    """A scenario argument (see `resolve`)."""
+    return resolve(text, SCENARIOS)
+
+
+def referenced_scenario(here: Path, text: str) -> Path:
+    """A scenario named inside a file (`extends`, a calibration's `scenario`): the path relative
+    to the file's folder `here` if that file exists, else the shipped scenario of that name,
+    else the relative path (the caller reports it missing)."""
+    local = (here / text).resolve()
+    if local.is_file():
+        return local
+    found = shipped_file(text, SCENARIOS)
+    return found.resolve() if found is not None else local

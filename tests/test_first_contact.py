@@ -87,13 +87,18 @@ def test_list_prints_scenarios_parameters_and_metrics_from_the_code(capsys):
         cells = _row(out, row["name"])
         assert cells[1] == row["unit"], row["name"]
         if row["type"] == "bool":
-            assert cells[2:] == ["true/false", str(row["default"]).lower()]
+            assert cells[2:4] == ["true/false", str(row["default"]).lower()]
         else:
             low, high = (float(x) for x in cells[2].split(" to "))
             assert (low, high) == (row["low"], row["high"]), row["name"]
             assert float(cells[3]) == row["default"], row["name"]
-    for metric in METRICS.values():
-        assert _row(out, metric.name)[1:] == [metric.unit]
+        # the README: "Most behavioural parameters are assumptions (list --parameters flags them)"
+        if row["assumption"]:
+            assert cells[4] == "assumption", row["name"]
+        else:
+            assert cells[4:] == ["cited", row["source"]], row["name"]
+    for metric in METRICS.values():  # the README: list --metrics documents each one
+        assert _row(out, metric.name)[1:] == [metric.unit, metric.description]
 
 
 def test_list_can_show_one_kind_only(capsys):
@@ -316,6 +321,15 @@ def test_a_wheel_installed_elsewhere_ships_the_scenarios(tmp_path):
         assert re.search(rf"^\s+{name}\s+\S", listing, flags=re.M), name
     checked = use("check", "baseline", "global_convention.toml", "ict_leapfrog")
     assert checked.count("world default") == 3
+    # a user's own what-if starts from the shipped baseline; shipped studies and the
+    # calibration file are named like scenarios (README: every command works from any folder)
+    mine = elsewhere / "mine.toml"
+    mine.write_text('name = "mine"\nextends = "baseline"\n', encoding="utf-8")
+    assert use("check", str(mine)).startswith("mine: world default")
+    studied = use("sensitivity", "ishigami", "--samples", "2", "--workers", "1", "--no-progress")
+    assert "ishigami: " in studied and (elsewhere / "results" / "ishigami" / "indices.csv").exists()
+    planned = use("calibrate", "calibrate_1990_2000", "--check")
+    assert planned.startswith("calibrate_1990_2000: world default1990")
     printed = use("main", "--replications", "1", "--agents", "10", "--workers", "2")
     assert "baseline in 2030" in printed and "ict_leapfrog - baseline in 2030" in printed
     manifest = json.loads((elsewhere / "results" / "main" / "manifest.json").read_text())

@@ -107,7 +107,14 @@ def print_differences(
     if years is not None:
         broad = broad[broad["year"].isin(list(years))]
     if broad.empty:
+        print(
+            "no region or world rows to show: the kept metrics cannot be added up from "
+            "countries without their parts (keep those too, or use --level region); the "
+            "countries are in comparison.csv"
+        )
         return
+    compared = list(dict.fromkeys(broad["metric"]))  # a batch may keep only some (--metrics)
+    metrics = [m for m in metrics if m in compared] or compared[:2]
     console = _console()
     cells = [
         (alternative, year)
@@ -125,7 +132,7 @@ def print_differences(
         table.add_column("region")
         for metric in metrics:
             table.add_column(_header(metric, difference=True), justify="right")
-            table.add_column("", justify="left")
+            table.add_column("change", justify="left")  # as comparison.csv calls it
         for area in _order(list(part["area"].unique())):
             row = part[part["area"] == area].set_index("metric")
             values: list[str] = []
