@@ -188,7 +188,8 @@ def place_agents(
     rest = total - weight.sum(axis=1)
     # each row's big places summed alone, as the sum of a row's own big sizes (bit for bit)
     big_total = np.array([row[mask].sum() for row, mask in zip(sizes, big, strict=True)])
-    weight = np.where(big, sizes * rest[:, None] / big_total[:, None], weight)
+    with np.errstate(invalid="ignore"):  # rows without people (0 / 0) are zeroed below
+        weight = np.where(big, sizes * rest[:, None] / big_total[:, None], weight)
     lumps = np.where(weight > 0, np.maximum(np.round(weight / share[:, None]), 1), 0)
     count = np.where(big, lumps, count).astype(np.int64)
     inactive = ~active

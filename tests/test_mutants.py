@@ -648,6 +648,52 @@ def test_agents_are_split_by_largest_remainder_with_a_floor_per_kind():
     assert kind_budgets(10, np.array([[1000.0, 1.0, 0.0]])).tolist() == [[10, 1, 0]]
 
 
+def test_the_start_places_agents_so_each_place_gets_its_people():
+    """docs/ODD.md (initialisation): a row's people (sizes over places) are spread over its
+    agents. Places at least one agent's share big (and always the largest) share what is left
+    in proportion to their sizes, one agent per share (at least one); smaller places get
+    pieces of min(share, cap), as many as their size rounded stochastically, so their expected
+    people are their size; each row's total is exact; rows without agents or people get none."""
+    from simulation.initial import place_agents
+
+    sizes = np.array(
+        [
+            [100.0, 30.0, 5.0, 0.0, 0.5],  # two big places, two small ones, an empty one
+            [0.0, 0.0, 0.0, 0.0, 0.0],  # nobody
+            [50.0, 50.0, 0.0, 0.0, 0.0],  # no agents
+            [10.0, 10.0, 0.0, 0.0, 0.0],  # both exactly one share: big, even where capped
+            [0.3, 0.5, 0.0, 0.0, 0.0],  # under one person, one agent
+            [0.9, 0.0, 0.0, 0.0, 0.0],  # one place under one person
+        ]
+    )
+    agents = np.array([10, 5, 0, 2, 1, 1])
+    caps = np.array([1000.0, 4.0, 2.0, 1000.0, 0.25])
+    total = sizes.sum(axis=1)
+    share = np.array([13.5, 1.0, 1.0, 10.0, 0.8, 0.9])  # total / agents where placed
+    unit = np.minimum(share[:, None], caps[None, :])
+    active = np.array([True, False, False, True, True, True])
+    big = np.zeros(sizes.shape, dtype=bool)
+    big[[0, 0, 3, 3, 4, 5], [0, 1, 0, 1, 1, 0]] = True
+    small = ~big & (sizes > 0) & active[:, None]
+    grid = (np.arange(200) + 0.5) / 200  # evenly spread uniforms: expectations exactly
+    placed = []
+    for u in grid:
+        weight, count = place_agents(sizes, agents, caps, np.full(sizes.shape, u))
+        assert count.dtype == np.int64
+        assert not weight[~active].any() and not count[~active].any()
+        assert weight.sum(axis=1)[active] == pytest.approx(total[active])
+        assert ((count >= 1) == (weight > 0)).all()  # no agent without people, and vice versa
+        assert weight[small] == pytest.approx(count[small] * unit[small])
+        assert weight[0, 0] / weight[0, 1] == pytest.approx(100 / 30)
+        assert weight[3, :2].tolist() == [10.0, 10.0] and count[3, :2].tolist() == [1, 1]
+        per_agent = np.broadcast_to(share[:, None], big.shape)[big]
+        lumps = np.maximum(np.round(weight[big] / per_agent), 1)
+        assert count[big][weight[big] > 0] == pytest.approx(lumps[weight[big] > 0])
+        placed.append(weight)
+    expected = np.mean(placed, axis=0)
+    assert expected[small] == pytest.approx(sizes[small])  # small places: their size on average
+
+
 def test_planned_ict_is_a_line_to_the_target():
     model = fresh(m8_economy=False)
     s = model.state
