@@ -694,6 +694,24 @@ def test_the_start_places_agents_so_each_place_gets_its_people():
     assert expected[small] == pytest.approx(sizes[small])  # small places: their size on average
 
 
+def test_every_student_entered_at_twenty_at_start_and_during_the_run():
+    """Students enter tertiary study at 20 (M1) and age a year per year studied, so a student's
+    age is 20 + the years of the degree done: true of the start's students (placed part-way
+    through their degrees) as of those who enrol during the run."""
+    from simulation import load_world
+
+    model = MigrationModel(load_world("teaching"), Params(agents_per_country=30), rng=2)
+    p = model.params
+    for _ in range(3):
+        pop = model.pop
+        student = pop.kind == STUDENT
+        years = p.first_degree_years + pop.doctorate[student] * p.doctorate_years
+        done = years - pop.study_left[student]
+        assert (done >= 0).all() and (pop.study_left[student] >= 1).all()
+        assert pop.age[student] == pytest.approx(20 + done)
+        model.step()
+
+
 def test_planned_ict_is_a_line_to_the_target():
     model = fresh(m8_economy=False)
     s = model.state
