@@ -215,8 +215,8 @@ def consistent_emigrants(world: World, params: Params, skilled_residents: np.nda
     (the Barro-Lee residents are data, the selection is an assumption)."""
     emigrants = skilled_emigrant_matrix(world, params)
     iab = iab_destinations(world)
-    non_iab = np.where(iab[None, :], 0.0, emigrants)
-    room = np.maximum((1 - NATIVES_FLOOR) * skilled_residents - (emigrants - non_iab).sum(0), 0)
+    non_iab = np.where(iab[None, :], 0.0, emigrants)  # all immigrants of a non-IAB destination
+    room = (1 - NATIVES_FLOOR) * skilled_residents
     arriving = non_iab.sum(axis=0)
     scale = np.divide(room, arriving, out=np.ones_like(room), where=arriving > room)
     return emigrants - non_iab + non_iab * np.minimum(scale, 1.0)[None, :]

@@ -712,6 +712,23 @@ def test_every_student_entered_at_twenty_at_start_and_during_the_run():
         model.step()
 
 
+def test_assumed_non_iab_immigrants_leave_the_natives_their_floor(monkeypatch):
+    """Skilled immigrants outside the IAB destinations are an assumed spread: where they would
+    leave fewer than NATIVES_FLOOR of a destination's skilled residents native, they are scaled
+    down to leave exactly that share; IAB destinations (data) and other cells are untouched."""
+    from simulation import initial
+
+    emigrants = np.array([[0.0, 10.0, 40.0], [5.0, 0.0, 20.0], [1.0, 2.0, 0.0]])
+    monkeypatch.setattr(initial, "skilled_emigrant_matrix", lambda world, params: emigrants)
+    monkeypatch.setattr(initial, "iab_destinations", lambda world: np.array([True, False, False]))
+    residents = np.array([5.0, 10.0, 1000.0])  # destination 0 is crowded too, but is data
+    kept = initial.consistent_emigrants(None, Params(), residents)
+    expected = emigrants.copy()
+    expected[:, 1] *= (1 - initial.NATIVES_FLOOR) * 10.0 / 12.0  # 12 would arrive, room 9.5
+    assert kept == pytest.approx(expected)
+    assert residents[1] - kept[:, 1].sum() == pytest.approx(initial.NATIVES_FLOOR * 10.0)
+
+
 def test_planned_ict_is_a_line_to_the_target():
     model = fresh(m8_economy=False)
     s = model.state
