@@ -729,6 +729,22 @@ def test_assumed_non_iab_immigrants_leave_the_natives_their_floor(monkeypatch):
     assert residents[1] - kept[:, 1].sum() == pytest.approx(initial.NATIVES_FLOOR * 10.0)
 
 
+def test_working_ages_follow_the_cohort_growth_and_are_uniform_without_it():
+    """Start ages of workers: density proportional to exp(-g (age - 25)) up to retirement
+    (inverse CDF); with no cohort growth, uniform over the working span (the limit g -> 0)."""
+    from simulation.initial import working_ages
+
+    params = Params(retirement_age=65.0)
+    uniforms = np.array([0.0, 0.25, 0.5, 0.9])
+    growth = np.array([0.0, 0.0, 1e-12, 0.03])
+    ages = working_ages(growth, params, uniforms)
+    span = 40.0
+    g = 0.03
+    inverse_cdf = -np.log1p(-0.9 * -np.expm1(-g * span)) / g
+    assert ages == pytest.approx([25.0, 35.0, 45.0, 25 + inverse_cdf])
+    assert working_ages(np.array([1e-7]), params, np.array([0.5])) == pytest.approx(45.0, abs=1e-4)
+
+
 def test_planned_ict_is_a_line_to_the_target():
     model = fresh(m8_economy=False)
     s = model.state
