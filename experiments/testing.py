@@ -146,3 +146,13 @@ def picky_linear(world: Any, params: Any, years: int, seed: Any, events: Any = (
     if params.recognition_base > 0.9:
         raise RuntimeError(f"injected failure at recognition_base {params.recognition_base}")
     return noisy_linear(world, params, years, seed, events)
+
+
+# a what-if of the tests: every country joins the global recognition convention in 2002
+WHAT_IF = """
+[[events]]
+kind = "join_convention"
+year = 2002
+countries = ["all"]
+convention = "global"
+"""

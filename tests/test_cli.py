@@ -13,18 +13,11 @@ import pytest
 from scipy import stats
 
 from braingain.cli import build_parser, main
-from experiments.testing import scenario_text
+from experiments.testing import WHAT_IF, scenario_text
 
 BRAINGAIN = str(Path(sys.executable).with_name("braingain"))
 MALFORMED = Path(__file__).resolve().parent / "malformed"
 CORPUS = sorted(MALFORMED.glob("*.toml"))
-WHAT_IF = """
-[[events]]
-kind = "join_convention"
-year = 2002
-countries = ["all"]
-convention = "global"
-"""
 
 
 def expected(path: Path) -> str:

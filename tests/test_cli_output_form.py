@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from braingain.cli import EXIT_BROKEN_PIPE, main
-from experiments.testing import scenario_text
+from experiments.testing import WHAT_IF, scenario_text
 from simulation import METRICS
 
 BRAINGAIN = str(Path(sys.executable).with_name("braingain"))
@@ -64,13 +64,6 @@ def test_an_unknown_metric_gets_the_suggestion_not_every_name(tmp_path, capsys):
 
 
 # --- compare: the start year, and only the metrics kept ------------------------------------------
-WHAT_IF = """
-[[events]]
-kind = "join_convention"
-year = 2002
-countries = ["all"]
-convention = "global"
-"""
 
 
 @pytest.fixture

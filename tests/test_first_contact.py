@@ -32,7 +32,7 @@ from experiments.figures import difference_figure, level_figure
 from experiments.runner import RunnerOptions, run_batch
 from experiments.scenario import load_scenarios
 from experiments.shipped import shipped_scenarios
-from experiments.testing import scenario_text
+from experiments.testing import WHAT_IF, scenario_text
 from experiments.units import POINTS, display
 from simulation import METRICS, parameter_table
 
@@ -40,13 +40,6 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 BRAINGAIN = str(BIN / "braingain")
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-WHAT_IF = """
-[[events]]
-kind = "join_convention"
-year = 2002
-countries = ["all"]
-convention = "global"
-"""
 
 
 def tiny(folder: Path, name: str, extra: str = "", **kw) -> Path:

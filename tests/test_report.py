@@ -28,16 +28,9 @@ from braingain.cli import main
 from braingain.report import text
 from braingain.report.theory import TITLE, verdict
 from experiments.pattern import DEVELOPING_GDP, Pattern, brain_gain_pattern, country_table
-from experiments.testing import scenario_text
+from experiments.testing import WHAT_IF, scenario_text
 
 BRAINGAIN = str(Path(sys.executable).with_name("braingain"))
-WHAT_IF = """
-[[events]]
-kind = "join_convention"
-year = 2002
-countries = ["all"]
-convention = "global"
-"""
 VOID = {"meta", "img", "br", "hr", "link", "input", "source", "col", "area", "base", "wbr"}
 
 
