@@ -29,19 +29,16 @@ from experiments.runner import RunnerOptions, run_batch
 from experiments.scenario import load_scenarios
 from experiments.store import Store
 from experiments.summary import write_summary
+from experiments.testing import WHAT_IF as CONVENTION_WHAT_IF
 from experiments.testing import flaky_task, scenario_text
 from simulation import aggregate_regions, load_world, simulate_with_counterfactual
 from simulation.metrics import METRICS
 
 BRAINGAIN = str(Path(sys.executable).with_name("braingain"))
 REPLICATIONS = 8
-WHAT_IF = """
-[[events]]
-kind = "join_convention"
-year = 2002
-countries = ["all"]
-convention = "global"
-
+WHAT_IF = (
+    CONVENTION_WHAT_IF
+    + """
 [[events]]
 kind = "ict_investment"
 year = 2002
@@ -49,6 +46,7 @@ until = 2004
 countries = ["SSF", "SAS"]
 value = 0.7
 """
+)
 
 
 def write_files(folder: Path) -> list[Path]:
