@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from experiments.errors import UserError
-from simulation.metrics import COUNTERFACTUAL_METRICS, METRICS, aggregate_regions
+from simulation.metrics import METRICS, aggregate_regions, needs_counterfactual
 
 LEVELS = ("country", "region", "world")
 WORLD_CODE = "WLD"
@@ -40,8 +40,8 @@ class OutputSelection:
     @property
     def needs_counterfactual(self) -> bool:
         """Whether a kept metric comes from the run's no-emigration twin (all metrics are kept
-        when none are chosen; metrics aggregated from twin columns are twin metrics too)."""
-        return self.metrics is None or any(m in COUNTERFACTUAL_METRICS for m in self.metrics)
+        when none are chosen)."""
+        return self.metrics is None or needs_counterfactual(self.metrics)
 
     def describe(self) -> dict[str, Any]:
         """For the manifest: a folder's runs all share one selection. A region batch names its
@@ -62,7 +62,7 @@ class OutputSelection:
         if self.level == "region":
             frame = with_world(frame, regions)
         elif self.level == "world":
-            frame = aggregate_regions(frame, dict.fromkeys(regions, WORLD_CODE))
+            frame = world_of(frame, regions)
         if self.metrics is not None:
             frame = frame[["year", "country", *self.metrics]]
         return frame.reset_index(drop=True)
@@ -72,14 +72,13 @@ def with_world(frame: pd.DataFrame, regions: dict[str, str]) -> pd.DataFrame:
     """A run's regions and its world (`WLD`), each aggregated from every country, year by year
     (the regions, then the world): the world's ratios need the countries' parts, which a region
     batch may not keep."""
-    areas = pd.concat(
-        [
-            aggregate_regions(frame, regions),
-            aggregate_regions(frame, dict.fromkeys(regions, WORLD_CODE)),
-        ],
-        ignore_index=True,
-    )
+    areas = pd.concat([aggregate_regions(frame, regions), world_of(frame, regions)])
     return areas.sort_values("year", kind="stable", ignore_index=True)
+
+
+def world_of(frame: pd.DataFrame, regions: dict[str, str]) -> pd.DataFrame:
+    """A run's world (`WLD`), aggregated from every country, year by year."""
+    return aggregate_regions(frame, dict.fromkeys(regions, WORLD_CODE))
 
 
 def make_selection(

@@ -9,6 +9,7 @@ its counterfactual human capital, each with its own adults); states average weig
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -269,6 +270,12 @@ COUNTERFACTUAL_METRICS = (
     "net_brain_gain",
 )
 HEADLINE_METRICS = ("skilled_emigration_rate", "human_capital", "net_brain_gain")
+
+
+def needs_counterfactual(metrics: Iterable[str]) -> bool:
+    """Whether any of these metrics comes from the run's no-emigration twin (metrics
+    aggregated from twin columns are twin metrics too): runs that keep none skip the twin."""
+    return any(m in COUNTERFACTUAL_METRICS for m in metrics)
 
 
 def _herfindahl(matrix: np.ndarray) -> np.ndarray:

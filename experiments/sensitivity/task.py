@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.metrics import COUNTERFACTUAL_METRICS, combine
+from simulation.metrics import combine, needs_counterfactual
 
 ISHIGAMI_A, ISHIGAMI_B = 7.0, 0.1
 
@@ -72,7 +72,7 @@ class StudyTask:
             )
         import simulation
 
-        paired = any(o.metric in COUNTERFACTUAL_METRICS for o in self.outputs)
+        paired = needs_counterfactual(o.metric for o in self.outputs)
         run = simulation.simulate_with_counterfactual if paired else simulation.simulate
         return run(world, params, years, seed, events)
 
