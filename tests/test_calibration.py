@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -28,7 +29,6 @@ from calibration.run import run_calibration
 from calibration.testing import synthetic_targets
 from experiments.runner import RunnerOptions
 from experiments.scenario import load_scenarios
-from experiments.testing import scenario_text
 
 BRAINGAIN = str(Path(sys.executable).with_name("braingain"))
 ROOT = Path(__file__).resolve().parents[1]
@@ -527,10 +527,12 @@ def test_a_scenario_runs_with_the_calibrated_file_written_to_a_path(analytic, tm
     assert (
         f"wrote {mine} and {mine.with_name('calibrated_draws.parquet')}" in capsys.readouterr().out
     )
-    scenario = tmp_path / "scenarios" / "calibrated.toml"
-    scenario.parent.mkdir()
-    calibration = 'calibration = "../mine/calibrated.toml"\n'
-    scenario.write_text(calibration + scenario_text("calibrated"), encoding="utf-8")
+    # the README's scenario for that file, in the same folder
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    snippet = re.search(r"```toml\n# mine.toml\n(.*?)```", readme, flags=re.S).group(1)
+    assert 'calibration = "calibrated.toml"' in snippet
+    scenario = mine.with_name("mine.toml")
+    scenario.write_text(snippet, encoding="utf-8")
     (loaded,) = load_scenarios([scenario])
     draws = pd.read_parquet(mine.with_name("calibrated_draws.parquet"))
     assert loaded.posterior is not None and len(loaded.posterior.rows) == len(draws) == 400
