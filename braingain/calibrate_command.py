@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from experiments.errors import UserError
+from experiments.shipped import CALIBRATIONS, installed_shipped_file
+
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
 DESCRIPTION = """\
@@ -30,8 +33,6 @@ interrupted (rerun to resume)."""
 
 def add_calibrate_command(commands: Any, positive_int: Any) -> None:
     """Register the subcommand on the CLI's subparsers."""
-    from experiments.shipped import CALIBRATIONS
-
     parser = commands.add_parser(
         "calibrate",
         help="calibrate parameters to targets (history matching, emulators, posterior)",
@@ -74,8 +75,10 @@ def add_calibrate_command(commands: Any, positive_int: Any) -> None:
         const="",
         default=None,
         metavar="PATH",
-        help="also copy calibrated.toml and its draws to PATH (default: calibrated.toml next "
-        "to the calibration file, e.g. the committed calibration/calibrated.toml)",
+        help="also copy calibrated.toml and its draws to PATH (a file, e.g. "
+        "./calibrated.toml; without PATH: calibrated.toml next to the calibration file, i.e. "
+        "the committed calibration/calibrated.toml in a source checkout; refused for the file "
+        "installed with braingain)",
     )
     parser.add_argument(
         "--check",
@@ -86,11 +89,41 @@ def add_calibrate_command(commands: Any, positive_int: Any) -> None:
     parser.set_defaults(func=cmd_calibrate)
 
 
+def calibrated_destination(text: str | None, calibration: Path) -> Path | None:
+    """Where --write-calibrated copies calibrated.toml and its draws (None without the option).
+
+    Without PATH, next to the calibration file: in a source checkout that updates the committed
+    calibration/calibrated.toml, as developers expect; for the calibration file installed with
+    braingain (experiments.shipped.installed_shipped_file) it would overwrite the installed
+    package's own calibration, so that is refused, as is a PATH that is a folder. Checked before
+    anything runs, so nothing computed is lost to a bad destination."""
+    if text is None:
+        return None
+    if not text:
+        path = calibration.parent / "calibrated.toml"
+        if installed_shipped_file(calibration, CALIBRATIONS):
+            raise UserError(
+                f"--write-calibrated without PATH would write {path}, inside the installed "
+                "braingain package (its shipped calibration); allowed: --write-calibrated PATH, "
+                "e.g. --write-calibrated ./calibrated.toml"
+            )
+        return path
+    path = Path(text)
+    if path.is_dir():
+        raise UserError(
+            f"--write-calibrated {path}: is a folder, not a file; allowed: a file path, e.g. "
+            f"--write-calibrated {path / 'calibrated.toml'}"
+        )
+    return path
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from calibration.config import check_only, load_calibration
-    from experiments.shipped import CALIBRATIONS, resolve
+    from experiments.shipped import resolve
+    from experiments.store import check_writable_folder
 
     args.file = resolve(args.file, CALIBRATIONS)
+    publish = calibrated_destination(args.write_calibrated, args.file)
     if args.check:
         print(check_only(args.file))
         return EXIT_OK
@@ -105,9 +138,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     config = load_calibration(args.file)
     out = args.out or default_out(config)
-    publish = None
-    if args.write_calibrated is not None:
-        publish = Path(args.write_calibrated or config.path.parent / "calibrated.toml")
+    if publish is not None:  # both folders before any run (the later one is created)
+        check_writable_folder(publish.parent, "--write-calibrated folder", "--write-calibrated")
+    check_writable_folder(out)
     options = RunnerOptions(
         workers=args.workers,
         scheduler=args.scheduler,

@@ -62,6 +62,33 @@ def _real_folder(package: str, subfolder: str) -> Path:
     return stack.enter_context(as_file(folder))
 
 
+def installed_shipped_file(path: Path, kind: ShippedKind) -> bool:
+    """Whether `path` lies inside an installed copy of `kind`'s package (a `pip install .`,
+    a wheel, a zip), as opposed to a source checkout, so that commands never write there.
+
+    The rule: the file is inside the folder the package is imported from, and that folder's
+    parent holds no pyproject.toml naming braingain. A source checkout (the git repository, a
+    worktree, an unpacked sdist, and an editable install, which imports from one of these) has
+    that pyproject.toml beside its packages; an installation never has: pip puts the packages
+    into site-packages without it, and a zipped install is extracted to a temporary folder.
+    Writing into an installation would silently change the shipped file (or fail where
+    site-packages is read-only); writing into a checkout is how developers update it.
+    """
+    package = _real_folder(kind.package, "").resolve()
+    if not path.resolve().is_relative_to(package):
+        return False
+    return not _is_project_folder(package.parent)
+
+
+def _is_project_folder(folder: Path) -> bool:
+    """Whether `folder` holds braingain's pyproject.toml (a source checkout)."""
+    try:
+        with open(folder / "pyproject.toml", "rb") as fh:
+            return tomllib.load(fh).get("project", {}).get("name") == "braingain"
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+
+
 @dataclass(frozen=True)
 class ShippedScenario:
     name: str  # the file name without .toml (what the command line accepts)

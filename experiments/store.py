@@ -106,6 +106,23 @@ def write_table(path: Path, table: pa.Table) -> None:
     fsync_dir(path.parent)
 
 
+def check_writable_folder(folder: Path, what: str = "output folder", option: str = "--out") -> None:
+    """Refuse, with one line naming the folder, a folder that cannot hold output (a file, under
+    a file, not writable, a read-only filesystem): creates it and writes a probe file there, so
+    a command can check before any work starts. `what` and `option` word the message."""
+    allowed = f"allowed: a folder this user can create or write in ({option})"
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{what} {folder}: is a file, not a folder; {allowed}")
+    probe = _tmp_name(folder / "write-probe")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UserError(f"{what} {folder}: cannot write there ({reason}); {allowed}") from None
+
+
 class Store:
     """One output folder. Not thread-safe; only the driver uses it."""
 
@@ -121,19 +138,7 @@ class Store:
     def check_writable(self) -> None:
         """Refuse, with one line naming the folder, an output folder that cannot hold results
         (a file, under a file, not writable, a read-only filesystem), before anything runs."""
-        allowed = "allowed: a folder this user can create or write in (--out)"
-        if self.out.exists() and not self.out.is_dir():
-            raise UserError(f"output folder {self.out}: is a file, not a folder; {allowed}")
-        probe = _tmp_name(self.out / "write-probe")
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-            os.unlink(probe)
-        except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
-            raise UserError(
-                f"output folder {self.out}: cannot write there ({reason}); {allowed}"
-            ) from None
+        check_writable_folder(self.out)
 
     def prepare(self) -> None:
         """Create the folder and drop a torn last ledger line left by a crash mid-write."""

@@ -8,7 +8,9 @@ cheap analytic simulator with a known answer (calibration.testing).
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -26,6 +28,7 @@ from calibration.config import load_calibration
 from calibration.run import run_calibration
 from calibration.testing import synthetic_targets
 from experiments.runner import RunnerOptions
+from experiments.scenario import load_scenarios
 
 BRAINGAIN = str(Path(sys.executable).with_name("braingain"))
 ROOT = Path(__file__).resolve().parents[1]
@@ -406,3 +409,130 @@ def test_the_fit_scatter_draws_a_mean_outside_its_own_band():
         }
     )
     assert "data:image/png;base64" in _scatter(targets, scores)
+
+
+# --- where --write-calibrated writes -------------------------------------------------------------
+def _refused_line(err: str, *shown: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("braingain: error: ") and "Traceback" not in err
+    for text in shown:
+        assert text in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def installed(tmp_path, monkeypatch):
+    """A braingain installed without its checkout: the `calibration` package imported from a
+    site-packages folder holding a shipped calibration file (the analytic one) and nothing of a
+    project (no pyproject.toml)."""
+    import experiments.shipped as shipped
+
+    site = tmp_path / "site-packages"
+    package = site / "calibration"
+    analytic_folder(package).rename(package / "calibrate_analytic.toml")
+    real = shipped._real_folder
+
+    def folder(name: str, subfolder: str) -> Path:
+        return package / subfolder if name == "calibration" else real(name, subfolder)
+
+    monkeypatch.setattr(shipped, "_real_folder", folder)
+    return package
+
+
+@pytest.mark.parametrize("named", ["by name", "by path"])
+def test_write_calibrated_without_path_refuses_the_installed_file(installed, tmp_path, capsys,
+                                                                  named):  # fmt: skip
+    """After `pip install .` the default destination is inside site-packages: one line naming
+    it and asking for a PATH, exit 2, before anything runs, the installation untouched."""
+    before = sorted(p.name for p in installed.iterdir())
+    file = (
+        "calibrate_analytic" if named == "by name" else str(installed / "calibrate_analytic.toml")
+    )
+    out = tmp_path / "out"
+    command = ["calibrate", file, "--write-calibrated", "--out", str(out), "--workers", "1"]
+    assert main([*command, "--no-progress"]) == 2
+    line = _refused_line(capsys.readouterr().err, str(installed / "calibrated.toml"))
+    assert "--write-calibrated ./calibrated.toml" in line and "installed" in line
+    assert not out.exists(), "nothing ran"
+    assert sorted(p.name for p in installed.iterdir()) == before
+    # --check says so too, and without the option the installed file runs as before (checked)
+    assert main(["calibrate", file, "--write-calibrated", "--check"]) == 2
+    capsys.readouterr()
+    assert main(["calibrate", file, "--check"]) == 0
+
+
+def test_write_calibrated_without_path_writes_into_a_checkout(installed):
+    """The same tree with braingain's pyproject.toml beside its packages is a source checkout:
+    the default stays next to the calibration file (the committed calibrated.toml)."""
+    from braingain.calibrate_command import calibrated_destination
+
+    (installed.parent / "pyproject.toml").write_text('[project]\nname = "braingain"\n')
+    file = installed / "calibrate_analytic.toml"
+    assert calibrated_destination("", file) == installed / "calibrated.toml"
+    shipped = ROOT / "calibration" / "calibrate_1990_2000.toml"  # this repository
+    assert calibrated_destination("", shipped) == ROOT / "calibration" / "calibrated.toml"
+
+
+@pytest.mark.parametrize("where", ["a folder", "under a file"])
+def test_a_write_calibrated_path_that_cannot_be_a_file_exits_2(where, tmp_path, capsys):
+    path = analytic_folder(tmp_path)
+    blocker = tmp_path / "blocker"
+    if where == "a folder":
+        blocker.mkdir()
+        target, shown = blocker, f"--write-calibrated {blocker}: is a folder"
+    else:
+        blocker.write_text("not a folder", encoding="utf-8")
+        target, shown = blocker / "calibrated.toml", f"{blocker}: is a file, not a folder"
+    out = tmp_path / "out"
+    command = ["calibrate", str(path), "--out", str(out), "--write-calibrated", str(target)]
+    assert main([*command, "--workers", "1", "--no-progress"]) == 2
+    _refused_line(capsys.readouterr().err, shown)
+    assert not out.exists(), "nothing ran"
+
+
+@pytest.mark.parametrize("code", [errno.EROFS, errno.EACCES])
+def test_a_write_calibrated_folder_that_refuses_writes_exits_2(code, tmp_path, capsys,
+                                                               monkeypatch):  # fmt: skip
+    """Root ignores permissions and CI cannot mount: the first write into the folder fails as a
+    read-only filesystem (or a folder without write permission) would make it fail."""
+    path = analytic_folder(tmp_path)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_open = os.open
+
+    def refusing_open(file, flags, *args, **kwargs):
+        if Path(file).parent == locked and flags & (os.O_WRONLY | os.O_RDWR):
+            raise OSError(code, os.strerror(code), str(file))
+        return real_open(file, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    out = tmp_path / "out"
+    command = ["calibrate", str(path), "--out", str(out), "--workers", "1", "--no-progress"]
+    assert main([*command, "--write-calibrated", str(locked / "calibrated.toml")]) == 2
+    shown = f"{locked}: cannot write there ({os.strerror(code)})"
+    _refused_line(capsys.readouterr().err, "--write-calibrated", shown)
+    assert list(locked.iterdir()) == [] and not out.exists(), "nothing ran"
+
+
+def test_a_scenario_runs_with_the_calibrated_file_written_to_a_path(analytic, tmp_path, capsys):
+    """The README's recipe outside a checkout: --write-calibrated PATH, then a scenario names
+    that file (`calibration = ...`, relative to the scenario) and draws its posterior."""
+    path, reference, _ = analytic
+    out = tmp_path / "out"
+    shutil.copytree(reference, out)  # finished: the command only writes its outputs again
+    mine = tmp_path / "mine" / "calibrated.toml"
+    command = ["calibrate", str(path), "--out", str(out), "--write-calibrated", str(mine)]
+    assert main([*command, "--workers", "1", "--no-progress"]) == 0
+    assert (
+        f"wrote {mine} and {mine.with_name('calibrated_draws.parquet')}" in capsys.readouterr().out
+    )
+    # the README's scenario for that file, in the same folder
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    snippet = re.search(r"```toml\n# mine.toml\n(.*?)```", readme, flags=re.S).group(1)
+    assert 'calibration = "calibrated.toml"' in snippet
+    scenario = mine.with_name("mine.toml")
+    scenario.write_text(snippet, encoding="utf-8")
+    (loaded,) = load_scenarios([scenario])
+    draws = pd.read_parquet(mine.with_name("calibrated_draws.parquet"))
+    assert loaded.posterior is not None and len(loaded.posterior.rows) == len(draws) == 400

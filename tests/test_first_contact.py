@@ -323,6 +323,19 @@ def test_a_wheel_installed_elsewhere_ships_the_scenarios(tmp_path):
     assert "ishigami: " in studied and (elsewhere / "results" / "ishigami" / "indices.csv").exists()
     planned = use("calibrate", "calibrate_1990_2000", "--check")
     assert planned.startswith("calibrate_1990_2000: world default1990")
+    # --write-calibrated without a PATH would overwrite the installed calibration: refused
+    shipped = Path(purelib) / "calibration"
+    before = {p.name: p.read_bytes() for p in shipped.glob("calibrated*")}
+    refused = subprocess.run(
+        [braingain, "calibrate", "calibrate_1990_2000", "--write-calibrated", "--no-progress"],
+        cwd=elsewhere, capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert len(lines_of(refused.stderr)) == 1 and "Traceback" not in refused.stderr
+    assert f"would write {shipped / 'calibrated.toml'}, inside the installed" in refused.stderr
+    assert "--write-calibrated ./calibrated.toml" in refused.stderr
+    assert {p.name: p.read_bytes() for p in shipped.glob("calibrated*")} == before
+    assert not list((elsewhere / "results").glob("calibrate*")), "nothing ran"
     printed = use("main", "--replications", "1", "--agents", "10", "--workers", "2")
     assert "baseline in 2030" in printed and "ict_leapfrog - baseline in 2030" in printed
     manifest = json.loads((elsewhere / "results" / "main" / "manifest.json").read_text())
