@@ -25,9 +25,12 @@ VERDICT = {
 }
 
 
+PIPED_WIDTH = 140  # two columns of small differences with their intervals fit unwrapped
+
+
 def _console() -> Console:
     console = Console()
-    return console if console.is_terminal else Console(width=120)
+    return console if console.is_terminal else Console(width=PIPED_WIDTH)
 
 
 def _order(areas: Sequence[str]) -> list[str]:
