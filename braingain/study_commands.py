@@ -22,11 +22,15 @@ figures/ (index bars with 95% intervals; the Morris mu*-sigma plane; sweep curve
 
 DISCOVER = """\
 Find, with PRIM (EMA Workbench), the box of inputs where OUTPUT is above (or below) THRESHOLD in
-the runs of a finished sensitivity study, e.g. where net brain gain turns positive. Prints the
-peeling trajectory (coverage, density, mass) and the chosen box in plain words; writes
-DIR/discovery/<output>_<above|below>_<threshold>/ (trajectory.csv, box.csv, report.txt,
-tradeoff.png) and DIR/ema_results.tar.gz (the runs in EMA Workbench's (experiments, outcomes)
-form: ema_workbench.load_results reads it)."""
+the runs of a finished sensitivity study, e.g. where net brain gain turns positive. THRESHOLD is
+in the unit the console and the report show the output in: percentage points for net brain gain
+and other differences of shares (--threshold 0.5 is +0.5 pp), percent for shares (--threshold 30
+is 30%), the metric's own unit otherwise; the files keep the model's units (fractions). Prints
+the peeling trajectory (coverage, density, mass) and the chosen box in plain words; writes
+DIR/discovery/<output>_<above|below>_<THRESHOLD>/ (trajectory.csv, box.csv, report.txt,
+discovery.json with the threshold in model units and as shown, tradeoff.png) and
+DIR/ema_results.tar.gz (the runs in EMA Workbench's (experiments, outcomes) form:
+ema_workbench.load_results reads it)."""
 
 
 def add_commands(commands: Any) -> None:
@@ -107,7 +111,13 @@ def add_commands(commands: Any) -> None:
     )
     find.add_argument("--output", required=True, metavar="NAME", help="an output of the study")
     find.add_argument(
-        "--threshold", required=True, type=float, metavar="X", help="the line the output crosses"
+        "--threshold",
+        required=True,
+        type=float,
+        metavar="X",
+        help="the line the output crosses, in the unit the console shows it in: percentage "
+        "points (pp) for net brain gain and differences of shares, percent for shares (30 = "
+        "30%%), the metric's own unit otherwise",
     )
     side = find.add_mutually_exclusive_group()
     side.add_argument(
@@ -201,8 +211,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
     runs = load_runs(args.results)
     found = discover(runs, args.output, args.threshold, args.above, args.density, args.mass_min)
-    side = "above" if args.above else "below"
-    folder = args.results / "discovery" / f"{args.output}_{side}_{args.threshold:g}"
+    folder = args.results / "discovery" / found.line.folder_name
     files = write_discovery(found, folder)
     export = export_ema(runs, args.results / EMA_FILE)
     print("\n".join(found.lines()))

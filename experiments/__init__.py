@@ -9,7 +9,8 @@
 - `runner`: chunking, failures, retries, resume, Ctrl-C, progress (`progress`)
 - `store`: manifest, ledger, chunk files and metrics.parquet of an output folder
 - `areas`, `stats`, `summary`, `compare`, `figures`: summary.csv, comparison.csv and PNGs
-- `units`: how a metric is shown (shares in percent, their differences in points)
+- `units`: how a metric is shown (shares in percent, their differences in points) and how a
+  number is written (never a nonzero value as zero)
 - `outputs`: keep only chosen metrics, years and one level of every run (slim batches)
 - `csvout`: large CSV tables written fast (Arrow, 8 significant digits)
 - `sensitivity`: experiment files, SALib designs, study runs, indices, seed noise, figures

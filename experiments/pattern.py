@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from experiments.units import figure
+
 DEVELOPING_GDP = 20_000  # GDP per head (PPP $, start year) below which a country is "developing"
 
 
@@ -52,7 +54,7 @@ class Pattern:
         """The result in plain words, numbers in percentage points."""
 
         def pp(x: float) -> str:
-            return f"{100 * x:+.2f} pp"
+            return f"{figure(100 * x, signed=True)} pp"
 
         said = "holds" if self.holds() else "does not hold"
         return [

@@ -5,10 +5,14 @@ files) is shown in percent, and a difference of two shares (a what-if minus the 
 metric whose unit is "share difference" such as net_brain_gain) in percentage points. Other
 units are shown as they are. The files (metrics.parquet, summary.csv, comparison.csv) keep the
 model's units.
+
+`figure` writes every shown number (console tables, report, report.txt) by one rule, so a small
+but real effect never prints as 0.00.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from simulation.metrics import METRICS
@@ -35,3 +39,40 @@ def display(metric: str) -> Display:
     if unit == "share difference":
         return Display(100.0, POINTS, POINTS)
     return Display(1.0, unit, unit)
+
+
+def with_unit(text: str, label: str) -> str:
+    """A shown number with its unit: 30%, 1.2 pp, 5 persons/year, or the number alone."""
+    short = Display.short(label)
+    if short == "%":
+        return f"{text}%"
+    return f"{text} {short}" if short else text
+
+
+SCIENTIFIC_BELOW = 1e-6  # magnitudes this small print as 1.2e-07 rather than 0.00000012
+
+
+def figure(
+    value: float,
+    *,
+    signed: bool = False,
+    decimals: int = 2,
+    significant: int = 2,
+    grouping: bool = False,
+) -> str:
+    """A number as people read it: at least `decimals` decimals, and as many more as a value
+    below 1 needs to keep `significant` significant digits, so that a value that is not zero
+    never reads as zero (0.0031 -> '0.0031', 12.345 -> '12.35'). `grouping` writes values of
+    1,000 or more as whole numbers with thousands separators; 'n/a' for NaN and infinities."""
+    if not math.isfinite(value):
+        return "n/a"
+    sign = "+" if signed else ""
+    size = abs(value)
+    if 0 < size < SCIENTIFIC_BELOW:
+        return f"{value:{sign}.{max(significant - 1, 0)}e}"
+    if grouping and size >= 1000:
+        return f"{value:{sign},.0f}"
+    places = decimals
+    if 0 < size < 1:
+        places = max(decimals, significant - 1 - math.floor(math.log10(size)))
+    return f"{value:{sign}{',' if grouping else ''}.{places}f}"

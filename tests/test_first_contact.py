@@ -34,6 +34,7 @@ from experiments.scenario import load_scenarios
 from experiments.shipped import shipped_scenarios
 from experiments.testing import WHAT_IF, scenario_text
 from experiments.units import POINTS, display
+from experiments.units import figure as written
 from simulation import METRICS, parameter_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -415,8 +416,8 @@ def test_figures_and_console_show_the_same_numbers_in_the_same_units(compared, c
     console = capsys.readouterr().out
     assert "human capital (%)" in console and "net brain gain (pp)" in console
     world_row = next(line for line in console.splitlines() if "World" in line)
-    assert f"{100 * last['human_capital']:.1f}%" in world_row
-    assert f"{100 * last['net_brain_gain']:+.2f}" in world_row
+    assert f"{written(100 * last['human_capital'], decimals=1)}%" in world_row
+    assert written(100 * last["net_brain_gain"], signed=True) in world_row
 
     figure = level_figure(levels, "human_capital")
     panel = next(ax for ax in figure.axes if ax.get_title() == "World")

@@ -469,7 +469,7 @@ def test_the_sweep_console_and_figure_show_net_brain_gain_in_points_and_sweep_cs
     assert "(pp)" in lines[0]
     printed = [float(line.split()[1]) for line in lines[1:4]]
     assert printed == pytest.approx([0.2, 0.5, -1.1])
-    assert lines[-1].startswith("  maximum 0.5 pp at fixed_prospect = 0.5")
+    assert lines[-1].startswith("  maximum +0.50 pp at fixed_prospect = 0.5")
     fig = sweep_plot(design, sweep, output)
     try:
         ax = fig.axes[0]
@@ -488,7 +488,7 @@ def test_a_task_output_without_a_model_unit_is_shown_as_it_is():
     for k, value in (("mean", [2.5, 3.5]), ("ci_low", [2.0, 3.0]), ("ci_high", [3.0, 4.0])):
         frame[f"{output}_{k}"] = value
     lines = sweep_lines(design, frame, output)
-    assert "(" not in lines[0] and lines[-1].startswith("  maximum 3.5 at")
+    assert "(" not in lines[0] and lines[-1].startswith("  maximum 3.50 at")
 
 
 def test_intervals_are_reproducible_with_sample_seed_0(tmp_path):

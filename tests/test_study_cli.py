@@ -3,6 +3,9 @@ scenario discovery with PRIM, and the export EMA Workbench reads."""
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -211,10 +214,90 @@ def test_discover_refuses_unknown_outputs_and_thresholds_nothing_crosses(linear_
     runs = load_runs(linear_study)
     with pytest.raises(UserError, match="allowed: gain"):
         discover(runs, "loss", 0.0)
-    with pytest.raises(UserError, match="above 100 in no run"):
+    with pytest.raises(UserError, match="above 100 persons/year in no run"):
         discover(runs, "gain", 100.0)
     assert main(["discover", str(linear_study), "--output", "loss", "--threshold", "0"]) == 2
     assert capsys.readouterr().err.startswith("braingain: error: --output")
+
+
+# --- discovery in the console's units ------------------------------------------------------------
+GAIN = (
+    LINEAR.replace("noisy_linear", "linear_gain")
+    .replace('metric = "returns"', 'metric = "net_brain_gain"')
+    .replace("samples = 64", "samples = 32")
+)
+
+
+@pytest.fixture(scope="module")
+def gain_study(tmp_path_factory) -> Path:
+    """net_brain_gain = slope x recognition_base / 100 + noise: up to about 3.5 percentage
+    points on the console, a difference of fractions up to about 0.035 in the files."""
+    folder = tmp_path_factory.mktemp("gain")
+    file = folder / "gain.toml"
+    file.write_text(GAIN, encoding="utf-8")
+    out = folder / "out"
+    done = run_study(load_experiment(file), out, RunnerOptions(workers=2, progress=False))
+    analyze_study(done.batch.design, done.result.metrics_path, out)
+    return out
+
+
+def test_discover_reads_and_prints_the_threshold_in_the_consoles_unit(gain_study, capsys):
+    """Net brain gain is shown in percentage points, so --threshold 2 means +2 pp (0.02 in the
+    files), not 2 as a difference of fractions (which no run reaches)."""
+    study = shutil.copytree(gain_study, gain_study.parent / "pp")
+    assert main(["discover", str(study), "--output", "gain", "--threshold", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("gain above 2 pp (0.02 in the files' model units): ")
+    assert "gain is above 2 pp in " in out and "of all runs above 2 pp and" in out
+    folder = study / "discovery" / "gain_above_2"
+    limits = pd.read_csv(folder / "box.csv").set_index("input")
+    line = 0.02 / (LINEAR_SLOPE / 100)  # where recognition_base takes the gain over 2 pp
+    assert limits.loc["recognition_base", "box_low"] == pytest.approx(line, abs=0.08)
+    record = json.loads((folder / "discovery.json").read_text(encoding="utf-8"))
+    assert record["threshold"] == pytest.approx(0.02) and record["shown_threshold"] == 2
+    assert record["shown_unit"] == "percentage points" and "model unit" in record["threshold_unit"]
+    report = (folder / "report.txt").read_text(encoding="utf-8")
+    assert report.startswith("gain above 2 pp (0.02 in the files' model units): ")
+    assert main(["discover", str(study), "--output", "gain", "--threshold", "0.02"]) == 0
+    below = capsys.readouterr().out
+    assert "gain above 0.02 pp (0.0002 in the files' model units)" in below
+    assert main(["discover", str(study), "--output", "gain", "--threshold", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "gain is above 5 pp in no run" in err and "in percentage points" in err
+    assert "Traceback" not in err
+
+
+def test_discover_help_says_the_thresholds_unit(capsys):
+    assert main(["discover", "--help"]) == 0
+    words = " ".join(capsys.readouterr().out.split())
+    assert "percentage points (pp) for net brain gain" in words
+    assert "percent for shares (30 = 30%)" in words
+
+
+def test_report_shows_old_and_new_discovery_folders_in_the_consoles_unit(gain_study, capsys):
+    """A folder written before discovery.json (its name and report.txt in model units, without
+    a unit) reads, in the report, as a new one does: the threshold in percentage points."""
+    study = shutil.copytree(gain_study, gain_study.parent / "both")
+    assert main(["discover", str(study), "--output", "gain", "--threshold", "1.5"]) == 0
+    assert main(["discover", str(study), "--output", "gain", "--threshold", "2", "--below"]) == 0
+    capsys.readouterr()
+    old = study / "discovery" / "gain_below_0.02"
+    (study / "discovery" / "gain_below_2").rename(old)
+    (old / "discovery.json").unlink()
+    report = old / "report.txt"  # as the earlier braingain wrote it: "below 0.02", no unit
+    report.write_text(report.read_text(encoding="utf-8").replace("2 pp", "0.02"), "utf-8")
+    assert "below 0.02 in " in report.read_text(encoding="utf-8")
+    for target in (study, old):
+        page = study.parent / f"{target.name}.html"
+        assert main(["report", str(target), "--out", str(page)]) == 0
+        words = " ".join(html.unescape(re.sub("<[^>]+>", " ", page.read_text("utf-8"))).split())
+        assert "gain is below 2 pp in " in words and "of all runs below 2 pp and" in words
+        assert "gain below 2 pp" in words  # the heading
+        assert "below 0.02 " not in words.replace("model units: 0.02)", "")
+        assert "title gives the threshold in the files' model units: 0.02" in words
+        if target == study:  # with the new folder, whose figure needs no such note
+            assert "gain is above 1.5 pp in " in words and "gain above 1.5 pp" in words
+            assert words.count("title gives the threshold") == 1
 
 
 def test_sensitivity_command_runs_analyzes_and_resumes(tmp_path, capsys):

@@ -236,7 +236,7 @@ def _sensitivity_findings(table: pd.DataFrame) -> list[str]:
 def _discovery_sentences(results: Results) -> list[str]:
     """The plain-words sentence of each box of `braingain discover` (from its report.txt)."""
     return [
-        f"{d.sentence} (scenario discovery, {d.name})" for d in results.discoveries if d.sentence
+        f"{d.sentence} (scenario discovery, {d.title})" for d in results.discoveries if d.sentence
     ]
 
 
@@ -525,7 +525,7 @@ def _discovery_section(results: Results, figs: _Figures) -> list[str]:
         )
     ]
     for found in results.discoveries:
-        blocks.append(page.heading(3, found.name))
+        blocks.append(page.heading(3, found.title))
         said = [line for line in (found.sentence, found.rule) if line]
         if said:
             blocks.append(page.items(said))
@@ -553,7 +553,13 @@ def _discovery_section(results: Results, figs: _Figures) -> list[str]:
             path = figs.path(f"prim_{found.name}.png")
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(png)
-            caption = f"PRIM peeling trajectory of {found.name}: coverage against density"
+            caption = f"PRIM peeling trajectory of {found.title}: coverage against density"
+            line = found.threshold
+            if line and line.shown.scale != 1 and not found.recorded:
+                caption += (
+                    f" (drawn by an earlier braingain, whose title gives the threshold in the "
+                    f"files' model units: {line.model:g})"
+                )
             blocks.append(page.figure(png, caption, figs.name(path)))
         blocks.append(page.paragraph(f"From {found.folder}.", "meta"))
     return blocks

@@ -15,7 +15,7 @@ from rich.table import Table
 from experiments.areas import AREA_NAMES, WORLD_CODE
 from experiments.batch import Batch
 from experiments.compare import Comparison
-from experiments.units import PERCENT, POINTS, Display, display
+from experiments.units import PERCENT, POINTS, Display, display, figure
 
 HEADLINE = ("skilled_emigration_rate", "human_capital", "net_brain_gain")
 VERDICT = {
@@ -25,9 +25,12 @@ VERDICT = {
 }
 
 
+PIPED_WIDTH = 140  # two columns of small differences with their intervals fit unwrapped
+
+
 def _console() -> Console:
     console = Console()
-    return console if console.is_terminal else Console(width=120)
+    return console if console.is_terminal else Console(width=PIPED_WIDTH)
 
 
 def _order(areas: Sequence[str]) -> list[str]:
@@ -35,24 +38,24 @@ def _order(areas: Sequence[str]) -> list[str]:
     return regions + ([WORLD_CODE] if WORLD_CODE in areas else [])
 
 
-def _number(value: float, label: str) -> str:
-    """A shown value (already scaled): percent as 12.3%, points signed, others 4 digits."""
+def _number(value: float, label: str, difference: bool) -> str:
+    """A shown value (already scaled), by experiments.units.figure so that a small nonzero
+    value never reads as zero: percent as 12.3%, points and other differences signed."""
     if not np.isfinite(value):
         return "n/a"
     if label == PERCENT:
-        return f"{value:.1f}%"
-    if label == POINTS:
-        return f"{value:+.2f}"
-    return f"{value:.4g}"
+        return f"{figure(value, decimals=1)}%"
+    return figure(value, signed=difference or label == POINTS, grouping=True)
 
 
 def _cell(mean: float, low: float, high: float, shown: Display, difference: bool) -> str:
-    """Mean [low, high] in the metric's display unit."""
+    """Mean [low, high] in the metric's display unit, the three by the same rule."""
     label = shown.difference if difference else shown.level
     mean, low, high = (shown.scale * v for v in (mean, low, high))
     if not (np.isfinite(low) and np.isfinite(high)):
-        return _number(mean, label)
-    return f"{_number(mean, label)} [{_number(low, label)}, {_number(high, label)}]"
+        return _number(mean, label, difference)
+    cells = (_number(v, label, difference) for v in (mean, low, high))
+    return "{} [{}, {}]".format(*cells)
 
 
 def _header(metric: str, difference: bool) -> str:

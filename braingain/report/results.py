@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from experiments.discovery import DISCOVERY_FILE, Threshold, legacy_sentence, read_threshold
 from experiments.errors import UserError
 
 MANIFEST = "manifest.json"
@@ -37,17 +38,32 @@ WHAT_IS_A_RESULT = (
 
 @dataclass
 class Discovery:
-    """One PRIM box of `braingain discover`: its limits (box.csv) and its plain-words sentence
-    and choice rule (the last lines of its report.txt)."""
+    """One PRIM box of `braingain discover`: its limits (box.csv), its plain-words sentence
+    and choice rule (the last lines of its report.txt) and its threshold (discovery.json, or
+    for an older folder its name), shown in the output's display unit as the console does."""
 
     folder: Path
     box: pd.DataFrame  # input, low, high, box_low, box_high, qp_low, qp_high
     sentence: str | None
     rule: str | None
+    threshold: Threshold | None = None
 
     @property
     def name(self) -> str:
         return self.folder.name
+
+    @property
+    def recorded(self) -> bool:
+        """Written with discovery.json (thresholds in display units), not by an earlier
+        braingain (thresholds in model units, unlabelled)."""
+        return (self.folder / DISCOVERY_FILE).exists()
+
+    @property
+    def title(self) -> str:
+        """'net_brain_gain_SSF_2030 above 0.5 pp', or the folder's name if its threshold is
+        unknown."""
+        line = self.threshold
+        return f"{line.output} {line.side} {line.text}" if line else self.name
 
 
 @dataclass
@@ -186,7 +202,10 @@ def _discovery(folder: Path) -> Discovery:
         lines = [line for line in lines if line]
         rule = next((line for line in lines if line.startswith("box chosen:")), None)
         sentence = lines[-1] if lines and lines[-1] != rule else None
-    return Discovery(folder, box, sentence, rule)
+    found = Discovery(folder, box, sentence, rule, read_threshold(folder))
+    if found.sentence and found.threshold and not found.recorded:
+        found.sentence = legacy_sentence(found.sentence, found.threshold)
+    return found
 
 
 def _discoveries(folder: Path) -> list[Discovery]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from experiments.areas import AREA_NAMES
-from experiments.units import PERCENT, POINTS, Display, display
+from experiments.units import PERCENT, POINTS, Display, display, figure
 
 PP = POINTS
 VERDICT = {"increase": "gain", "decrease": "loss", "no clear change": "no clear change"}
@@ -28,26 +28,16 @@ def area_name(code: str) -> str:
     return AREA_NAMES.get(code, code)
 
 
-def _digits(value: float) -> int:
-    """Decimals that keep about two significant digits of small numbers."""
-    size = abs(value)
-    if size == 0 or size >= 1:
-        return 2
-    return min(4, max(2, 1 - math.floor(math.log10(size))))
-
-
 def number(value: float) -> str:
-    if not math.isfinite(value):
-        return "n/a"
-    return f"{value:,.{_digits(value)}f}" if abs(value) < 1000 else f"{value:,.0f}"
+    return figure(value, grouping=True)
 
 
 def percent(share: float, decimals: int | None = None) -> str:
-    """A share as percent: 0.123 -> '12.3%' (or with `decimals` decimals)."""
+    """A share as percent: 0.123 -> '12.3%' (at least `decimals` decimals, default 1; more
+    for a small share, which never reads as 0.0%)."""
     if not math.isfinite(share):
         return "n/a"
-    places = max(1, _digits(100 * share) - 1) if decimals is None else decimals
-    return f"{100 * share:.{places}f}%"
+    return f"{figure(100 * share, decimals=1 if decimals is None else decimals)}%"
 
 
 def points(difference: float, unit: bool = True) -> str:
@@ -55,8 +45,7 @@ def points(difference: float, unit: bool = True) -> str:
     points'."""
     if not math.isfinite(difference):
         return "n/a"
-    value = 100 * difference
-    text = f"{value:+.{_digits(value)}f}"
+    text = figure(100 * difference, signed=True)
     return f"{text} {PP}" if unit else text
 
 
@@ -86,9 +75,7 @@ def short_unit(metric: str) -> str:
 
 
 def _signed(value: float) -> str:
-    if not math.isfinite(value):
-        return "n/a"
-    return f"{value:+,.{_digits(value)}f}" if abs(value) < 1000 else f"{value:+,.0f}"
+    return figure(value, signed=True, grouping=True)
 
 
 def difference(metric: str, value: float, unit: bool = True) -> str:

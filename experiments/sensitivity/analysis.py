@@ -31,7 +31,7 @@ from scipy import stats
 
 from experiments.sensitivity.design import FAST_HARMONICS, Design
 from experiments.sensitivity.experiment import Experiment
-from experiments.units import Display, display
+from experiments.units import Display, display, figure
 
 CONFIDENCE = 0.95
 NOT_DISTINGUISHABLE = "not distinguishable from 0"
@@ -343,8 +343,8 @@ def _fmt(row: pd.Series) -> str:
         return "n.d."
     if row["finding"] == NOT_ESTIMATED:
         return "-"
-    interval = f" [{row['ci_low']:.2f}, {row['ci_high']:.2f}]" if np.isfinite(row["ci_low"]) else ""
-    return f"{row['value']:.3g}{interval}"
+    value, low, high = (figure(row[k]) for k in ("value", "ci_low", "ci_high"))
+    return f"{value} [{low}, {high}]" if np.isfinite(row["ci_low"]) else value
 
 
 def _report(design: Design, analysis: OutputAnalysis, values: np.ndarray) -> list[str]:
@@ -391,10 +391,15 @@ def _seed_words(analysis: OutputAnalysis, experiment: Experiment) -> list[str]:
     if seed.empty or not np.isfinite(seed.loc["ST", "value"]):
         return ["  seed noise: none (the output is the same in every run)"]
     st, s1 = seed.loc["ST"], seed.loc["S1"]
+
+    def pct(share: float) -> str:
+        return f"{figure(100 * share, decimals=1)}%"
+
     return [
-        f"  seed noise: {st['value']:.1%} of the output's variance is seed noise "
-        f"(seed total index, 95% interval {st['ci_low']:.1%}-{st['ci_high']:.1%}); the seed's "
-        f"own first-order index is {s1['value']:.2f} [{s1['ci_low']:.2f}, {s1['ci_high']:.2f}]"
+        f"  seed noise: {pct(st['value'])} of the output's variance is seed noise "
+        f"(seed total index, 95% interval {pct(st['ci_low'])}-{pct(st['ci_high'])}); the seed's "
+        f"own first-order index is {figure(s1['value'])} [{figure(s1['ci_low'])}, "
+        f"{figure(s1['ci_high'])}]"
     ]
 
 

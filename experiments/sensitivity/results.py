@@ -23,7 +23,7 @@ from experiments.sensitivity.analysis import (
 )
 from experiments.sensitivity.design import Design
 from experiments.store import atomic_write_text, write_table
-from experiments.units import Display
+from experiments.units import POINTS, Display, figure, with_unit
 
 SAMPLES_FILE = "samples.parquet"
 INDICES_FILE = "indices.csv"
@@ -107,6 +107,7 @@ def sweep_lines(design: Design, sweep: pd.DataFrame, output: str) -> list[str]:
     names = [i.name for i in design.experiment.inputs]
     shown = output_display(design, output)
     unit = Display.short(shown.level)
+    signed = shown.level == POINTS
     title = f"{'mean':>12} [95% interval]" + (f" ({unit})" if unit else "")
     lines = ["  " + "  ".join(f"{n:>16}" for n in names) + f"  {title}"]
     for row in sweep.itertuples(index=False):
@@ -115,11 +116,12 @@ def sweep_lines(design: Design, sweep: pd.DataFrame, output: str) -> list[str]:
             shown.scale * values[f"{output}_{k}"] for k in ("mean", "ci_low", "ci_high")
         )
         cells = "  ".join(f"{values[n]:>16.4g}" for n in names)
-        lines.append(f"  {cells}  {mean:>12.4g} [{low:.4g}, {high:.4g}]")
+        mean, low, high = (figure(v, signed=signed) for v in (mean, low, high))
+        lines.append(f"  {cells}  {mean:>12} [{low}, {high}]")
     best = sweep.loc[sweep[f"{output}_mean"].idxmax()]
     at = ", ".join(f"{n} = {best[n]:.4g}" for n in names)
-    suffix = f" {unit}" if unit else ""
-    lines.append(f"  maximum {shown.scale * best[f'{output}_mean']:.4g}{suffix} at {at}")
+    top = figure(shown.scale * best[f"{output}_mean"], signed=signed)
+    lines.append(f"  maximum {with_unit(top, shown.level)} at {at}")
     return lines
 
 
