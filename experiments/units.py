@@ -41,6 +41,14 @@ def display(metric: str) -> Display:
     return Display(1.0, unit, unit)
 
 
+def model_difference(metric: str) -> str:
+    """The files' unit of a difference of two values of the metric (what `display(metric)`
+    shows as its `difference`): a share difference for a share or a share difference, the
+    metric's own unit otherwise."""
+    unit = METRICS[metric].unit if metric in METRICS else ""
+    return "share difference" if unit == "share" else unit
+
+
 def with_unit(text: str, label: str) -> str:
     """A shown number with its unit: 30%, 1.2 pp, 5 persons/year, or the number alone."""
     short = Display.short(label)

@@ -20,16 +20,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from braingain.cli import main
 from experiments.runner import RunnerOptions
 from experiments.seeds import run_seed
 from experiments.sensitivity.analysis import NOT_DISTINGUISHABLE, seed_indices, sweep_table
 from experiments.sensitivity.design import make_design
 from experiments.sensitivity.experiment import load_experiment
-from experiments.sensitivity.figures import plt, sweep_plot
+from experiments.sensitivity.figures import morris_plot, plt, sweep_plot
 from experiments.sensitivity.results import analyze_study, sweep_lines
 from experiments.sensitivity.study import run_study
 from experiments.testing import LINEAR_NOISE, LINEAR_SLOPE
-from experiments.units import display
+from experiments.units import display, figure
 from simulation import PARAMETERS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -475,6 +476,54 @@ def test_the_sweep_console_and_figure_show_net_brain_gain_in_points_and_sweep_cs
         ax = fig.axes[0]
         assert "percentage points" in ax.get_ylabel()
         assert ax.lines[0].get_ydata().tolist() == pytest.approx([0.2, 0.5, -1.1])
+    finally:
+        plt.close(fig)
+
+
+MORRIS_GAIN = (
+    EVERY_METHOD.format(method="morris", samples=6)
+    .replace("noisy_linear", "linear_gain")
+    .replace('metric = "returns"', 'metric = "net_brain_gain"')
+)
+
+
+def test_morris_effects_show_in_points_per_input_range_and_indices_csv_keeps_fractions(
+    tmp_path, capsys
+):
+    """net_brain_gain = slope x recognition_base / 100 + seed noise, recognition_base over
+    [0, 1]: every elementary effect is slope / 100 = 0.035 as a difference of fractions
+    (indices.csv, its unit column says so), shown as 3.46 percentage points per input range on
+    the console, in report.txt and on the mu*-sigma figure, like every other number about net
+    brain gain; the seed's share of variance has no unit."""
+    file = write(tmp_path / "e.toml", MORRIS_GAIN)
+    out = tmp_path / "out"
+    argv = ["sensitivity", str(file), "--workers", "1", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    console = capsys.readouterr().out
+    indices = pd.read_csv(out / "indices.csv").set_index(["input", "index"])
+    effect = indices.loc[("recognition_base", "mu_star")]
+    assert effect["value"] == pytest.approx(LINEAR_SLOPE / 100, rel=1e-6)  # model units
+    assert effect["unit"] == "share difference per input range"
+    assert indices.loc[("recognition_base", "mu"), "unit"] == effect["unit"]
+    assert indices.loc[("seed", "ST"), "unit"] == "share of variance"
+    report = (out / "report.txt").read_text(encoding="utf-8")
+    for text in (console, report):
+        assert "elementary effects in pp per input range" in text
+        lines = text.splitlines()
+        assert any(line.split()[:3] == ["mu_star", "(pp)", "sigma"] for line in lines if line)
+        row = next(line.split() for line in lines if line.endswith("  recognition_base"))
+        shown = figure(100 * effect["value"])
+        assert row[:3] == [shown, f"[{shown},", f"{shown}]"]
+        assert float(row[0]) == pytest.approx(LINEAR_SLOPE, abs=0.01)  # 3.46 pp
+        assert float(row[-2]) == pytest.approx(LINEAR_SLOPE, abs=0.01)  # mu
+    design = make_design(load_experiment(file))
+    analysis = analyze_study(design, out / "metrics.parquet", out)
+    fig = morris_plot(analysis.outputs[0], "net_brain_gain")
+    try:
+        ax = fig.axes[0]
+        assert ax.get_xlabel().startswith("mu*, pp per input range")
+        assert ax.get_ylabel().startswith("sigma, pp per input range")
+        assert max(ax.lines[0].get_xdata()) == pytest.approx(LINEAR_SLOPE, abs=0.01)
     finally:
         plt.close(fig)
 

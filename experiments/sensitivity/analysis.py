@@ -31,7 +31,7 @@ from scipy import stats
 
 from experiments.sensitivity.design import FAST_HARMONICS, Design
 from experiments.sensitivity.experiment import Experiment
-from experiments.units import Display, display, figure
+from experiments.units import Display, display, figure, model_difference
 
 CONFIDENCE = 0.95
 NOT_DISTINGUISHABLE = "not distinguishable from 0"
@@ -41,7 +41,11 @@ NOT_ESTIMATED = "not estimated"
 NEGLIGIBLE = "above 0 but negligible (< 0.01)"
 NEGLIGIBLE_BELOW = 0.01  # a share of variance this small is no finding even if estimated exactly
 SEED = "seed"
-INDEX_COLUMNS = ["output", "input", "index", "value", "ci_low", "ci_high", "finding"]
+ROW_COLUMNS = ["output", "input", "index", "value", "ci_low", "ci_high", "finding"]
+INDEX_COLUMNS = [*ROW_COLUMNS, "unit"]  # unit: of value and its interval, in the model's units
+MORRIS_STATISTICS = ("mu_star", "sigma", "mu")  # of elementary effects: the output's unit
+PER_RANGE = "per input range"
+SHARE_OF_VARIANCE = "share of variance"
 
 
 def finding(value: float, low: float, high: float, share: bool = True) -> str:
@@ -107,7 +111,7 @@ def point_means(values: np.ndarray) -> np.ndarray:
 def _rows(output: str, names: list[str], index: str, value, conf=None) -> list[dict]:
     value = np.asarray(value, dtype=float)
     half = np.full(len(value), np.nan) if conf is None else np.asarray(conf, dtype=float)
-    share = index not in ("mu_star", "mu", "sigma")  # Morris effects carry the output's unit
+    share = index not in MORRIS_STATISTICS  # Morris effects carry the output's unit
     rows = []
     for name, v, h in zip(names, value, half, strict=True):
         low, high = v - h, v + h
@@ -116,7 +120,7 @@ def _rows(output: str, names: list[str], index: str, value, conf=None) -> list[d
 
 
 def _row(*values) -> dict:
-    return dict(zip(INDEX_COLUMNS, values, strict=True))
+    return dict(zip(ROW_COLUMNS, values, strict=True))
 
 
 def _factor_names(design: Design) -> list[str]:
@@ -242,6 +246,9 @@ def analyze_output(design: Design, name: str, values: np.ndarray) -> OutputAnaly
     if method != "sweep":
         rows += _indices(design, name, y_rows, complete, analysis)
     rows += _seed_rows(name, values, experiment)
+    metric = output_metric(design, name)
+    for row in rows:
+        row["unit"] = model_unit(metric, row["index"])
     analysis.indices = pd.DataFrame(rows, columns=INDEX_COLUMNS)
     analysis.lines = _report(design, analysis, values)
     return analysis
@@ -330,20 +337,57 @@ def _seed_rows(name: str, values: np.ndarray, experiment: Experiment) -> list[di
     return rows
 
 
+def output_metric(design: Design, output: str) -> str:
+    """The metric an output reads (a task's own output: its name)."""
+    return {o.name: o.metric for o in design.experiment.outputs}.get(output, output)
+
+
 def output_display(design: Design, output: str) -> Display:
     """How an output is shown (experiments.units, from its metric): net brain gain in
     percentage points, shares in percent; a task's own outputs as they are."""
-    metric = {o.name: o.metric for o in design.experiment.outputs}.get(output, output)
-    return display(metric)
+    return display(output_metric(design, output))
+
+
+# --- units of indices ----------------------------------------------------------------------------
+# Sobol, FAST and delta indices (and the seed's) are shares of variance: no unit, shown as they
+# are. Morris's mu*, sigma and mu are statistics of elementary effects, and SALib divides the
+# change of the output by the input's step on its range scaled to 0-1: an effect is a difference
+# of the output per the input's whole range, shown as such a difference is (experiments.units:
+# percentage points for net brain gain and for shares). The console, report.txt, the figures and
+# `braingain report` show indices by these functions; indices.csv keeps the model's units.
+def index_display(metric: str, index: str) -> Display:
+    """How an index of an output of this metric is shown (scale and unit)."""
+    if index not in MORRIS_STATISTICS:
+        return Display(1.0, "", "")
+    shown = display(metric).difference
+    return Display(display(metric).scale, shown, shown)
+
+
+def index_unit(metric: str, index: str) -> str:
+    """The shown unit of an index: 'pp per input range' for a Morris statistic of net brain
+    gain or of a share, '' for a share of variance."""
+    if index not in MORRIS_STATISTICS:
+        return ""
+    return f"{Display.short(index_display(metric, index).level)} {PER_RANGE}".strip()
+
+
+def model_unit(metric: str, index: str) -> str:
+    """The unit of an index in indices.csv: 'share of variance', or for a Morris statistic
+    the model unit of a difference of the output per input range ('share difference per input
+    range' for net brain gain and for shares)."""
+    if index not in MORRIS_STATISTICS:
+        return SHARE_OF_VARIANCE
+    return f"{model_difference(metric)} {PER_RANGE}".strip()
 
 
 # --- words ---------------------------------------------------------------------------------------
-def _fmt(row: pd.Series) -> str:
+def _fmt(row: pd.Series, scale: float = 1.0) -> str:
+    """An index and its interval as shown: `scale` from index_display."""
     if row["finding"] == NOT_DISTINGUISHABLE:
         return "n.d."
     if row["finding"] == NOT_ESTIMATED:
         return "-"
-    value, low, high = (figure(row[k]) for k in ("value", "ci_low", "ci_high"))
+    value, low, high = (figure(scale * row[k]) for k in ("value", "ci_low", "ci_high"))
     return f"{value} [{low}, {high}]" if np.isfinite(row["ci_low"]) else value
 
 
@@ -371,9 +415,13 @@ def _report(design: Design, analysis: OutputAnalysis, values: np.ndarray) -> lis
         wide = table.pivot(index="input", columns="index", values="value")
         order = wide[ranked].fillna(-np.inf).sort_values(ascending=False).index
         by_key = table.set_index(["input", "index"])
-        lines.append("  " + "  ".join(f"{c:>20}" for c in columns) + "  input")
+        metric = output_metric(design, analysis.output)
+        if method == "morris":
+            lines.append(_morris_words(metric, analysis.output))
+        titles = [_column_title(metric, c) for c in columns]
+        lines.append("  " + "  ".join(f"{c:>20}" for c in titles) + "  input")
         for name in order:
-            cells = [_fmt(by_key.loc[(name, c)]) for c in columns]
+            cells = [_fmt(by_key.loc[(name, c)], index_display(metric, c).scale) for c in columns]
             lines.append("  " + "  ".join(f"{c:>20}" for c in cells) + f"  {name}")
         main = table[table["index"] == ranked]
         nd = main.loc[main["finding"] == NOT_DISTINGUISHABLE, "input"].tolist()
@@ -382,6 +430,25 @@ def _report(design: Design, analysis: OutputAnalysis, values: np.ndarray) -> lis
     lines += _seed_words(analysis, experiment)
     lines += _convergence_words(analysis, experiment, runs)
     return lines
+
+
+def _column_title(metric: str, index: str) -> str:
+    """An index's column header: 'mu_star (pp)' for a Morris statistic in a unit."""
+    if index not in MORRIS_STATISTICS:
+        return index
+    unit = Display.short(index_display(metric, index).level)
+    return f"{index} ({unit})" if unit else index
+
+
+def _morris_words(metric: str, output: str) -> str:
+    """What Morris's numbers are, in their shown unit."""
+    unit = index_unit(metric, index="mu_star")
+    unit = unit if unit != PER_RANGE else f"{output}'s own unit {PER_RANGE}"
+    return (
+        f"  elementary effects in {unit} (the change in {output} as an input moves across its "
+        "whole range): mu_star their mean absolute value [95% interval], sigma their spread, "
+        "mu their mean"
+    )
 
 
 def _seed_words(analysis: OutputAnalysis, experiment: Experiment) -> list[str]:

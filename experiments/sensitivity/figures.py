@@ -18,7 +18,10 @@ from experiments.sensitivity.analysis import (  # noqa: E402
     RANKED_BY,
     SEED,
     OutputAnalysis,
+    index_display,
+    index_unit,
     output_display,
+    output_metric,
 )
 from experiments.sensitivity.design import Design  # noqa: E402
 
@@ -37,7 +40,7 @@ def write_figures(design: Design, analysis: StudyAnalysis, out: Path) -> list[Pa
         if method == "sweep" and analysis.sweep is not None:
             written.append(sweep_figure(design, analysis.sweep, item.output, folder))
         elif method == "morris" and len(item.indices):
-            written.append(morris_figure(item, folder))
+            written.append(morris_figure(item, output_metric(design, item.output), folder))
         elif len(item.indices):
             written.append(bars_figure(item, method, folder))
     return written
@@ -103,14 +106,17 @@ def bars_figure(item: OutputAnalysis, method: str, folder: Path) -> Path:
     return path
 
 
-def morris_figure(item: OutputAnalysis, folder: Path) -> Path:
-    """The mu*-sigma plane: far right = influential, high = non-linear or interacting."""
+def morris_plot(item: OutputAnalysis, metric: str) -> plt.Figure:
+    """The mu*-sigma plane: far right = influential, high = non-linear or interacting; both in
+    the output's display unit per input range, as the console prints them (index_display:
+    percentage points for net brain gain and shares). The caller saves and closes it."""
     table = item.indices[item.indices["input"] != SEED]
     wide = table.pivot(index="input", columns="index", values="value")
     conf = table[table["index"] == "mu_star"].set_index("input")
     fig, ax = plt.subplots(figsize=(7, 5.5))
-    mu_star, sigma = wide["mu_star"].to_numpy(float), wide["sigma"].to_numpy(float)
-    half = (conf.reindex(wide.index)["ci_high"] - wide["mu_star"]).to_numpy(float)
+    scale = index_display(metric, "mu_star").scale
+    mu_star, sigma = (scale * wide[k].to_numpy(float) for k in ("mu_star", "sigma"))
+    half = scale * (conf.reindex(wide.index)["ci_high"] - wide["mu_star"]).to_numpy(float)
     ax.errorbar(
         mu_star,
         sigma,
@@ -126,11 +132,18 @@ def morris_figure(item: OutputAnalysis, folder: Path) -> Path:
     ax.plot([0, top], [0, top], ls="--", color="grey", lw=0.8, label="sigma = mu*")
     for name, x, s in zip(wide.index, mu_star, sigma, strict=True):
         ax.annotate(name, (x, s), fontsize=7, xytext=(3, 3), textcoords="offset points")
-    ax.set_xlabel("mu* (mean absolute elementary effect; bars: 95% interval)")
-    ax.set_ylabel("sigma (spread of elementary effects)")
+    unit = index_unit(metric, "mu_star")
+    ax.set_xlabel(f"mu*, {unit}: mean absolute elementary effect (bars: 95% interval)")
+    ax.set_ylabel(f"sigma, {unit}: spread of elementary effects")
     ax.set_title(f"{item.output}: Morris screening{_seed_note(item)}", fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
+    return fig
+
+
+def morris_figure(item: OutputAnalysis, metric: str, folder: Path) -> Path:
+    """figures/morris_<output>.png (see morris_plot)."""
+    fig = morris_plot(item, metric)
     path = folder / f"morris_{item.output}.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
