@@ -389,6 +389,40 @@ def test_report_of_a_sweep_gives_its_table_and_maximum(tmp_path):
         assert f"{text.bare('returns', r.y_mean)} [{low}, {high}]" in words
 
 
+MORRIS_GAIN = (
+    SWEEP.replace("noisy_linear", "linear_gain")
+    .replace('"sweep"', '"morris"')
+    .replace("samples = 3", "samples = 6")
+    .replace('metric = "returns"', 'metric = "net_brain_gain"')
+    + '[[inputs]]\nparameter = "perception_ict"\nrange = [0.0, 1.0]\n'
+)
+
+
+def test_report_of_a_morris_study_shows_effects_in_the_consoles_points(tmp_path, capsys):
+    """Net brain gain's elementary effects read in percentage points per input range, as the
+    console prints them (indices.csv keeps differences of fractions); the inputs are ranked by
+    mu_star, not by the seed's share of variance."""
+    file = tmp_path / "morris.toml"
+    file.write_text(MORRIS_GAIN, encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["sensitivity", str(file), "--workers", "1", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    console = capsys.readouterr().out
+    assert main(["report", str(out)]) == 0
+    words = _words(_parse(out / "report.html"))
+    indices = pd.read_csv(out / "indices.csv").set_index(["input", "index"])
+    effect = indices.loc[("recognition_base", "mu_star")]
+    assert effect["value"] == pytest.approx(0.0346, abs=0.001)  # a difference of fractions
+    value, low, high = (text.number(100 * effect[k]) for k in ("value", "ci_low", "ci_high"))
+    assert float(value) == pytest.approx(3.46, abs=0.01)
+    assert f"{value} [{low}, {high}]" in console
+    named = f"recognition_base (mu_star {value} pp per input range, 95% interval {low} to {high})"
+    assert named in words
+    assert "1 of 2 inputs are not distinguishable from 0" in words
+    assert f"recognition_base mu_star {value} {low} {high} pp per input range" in words
+    assert f"seed ST {text.number(indices.loc[('seed', 'ST'), 'value'])}" in words
+
+
 def _one_line_exit_2(argv: list[str], capsys) -> str:
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()

@@ -23,7 +23,15 @@ import pytest
 from braingain.cli import main
 from experiments.runner import RunnerOptions
 from experiments.seeds import run_seed
-from experiments.sensitivity.analysis import NOT_DISTINGUISHABLE, seed_indices, sweep_table
+from experiments.sensitivity.analysis import (
+    NOT_DISTINGUISHABLE,
+    effect_unit,
+    index_display,
+    index_unit,
+    model_unit,
+    seed_indices,
+    sweep_table,
+)
 from experiments.sensitivity.design import make_design
 from experiments.sensitivity.experiment import load_experiment
 from experiments.sensitivity.figures import morris_plot, plt, sweep_plot
@@ -524,6 +532,8 @@ def test_morris_effects_show_in_points_per_input_range_and_indices_csv_keeps_fra
         assert ax.get_xlabel().startswith("mu*, pp per input range")
         assert ax.get_ylabel().startswith("sigma, pp per input range")
         assert max(ax.lines[0].get_xdata()) == pytest.approx(LINEAR_SLOPE, abs=0.01)
+        noise = figure(100 * indices.loc[("seed", "ST"), "value"], decimals=1)
+        assert ax.get_title().endswith(f"seed noise {noise}% of the variance")  # not 0%
     finally:
         plt.close(fig)
 
@@ -549,3 +559,25 @@ def test_intervals_are_reproducible_with_sample_seed_0(tmp_path):
     np.random.seed(12345)  # whatever the global state, the same intervals
     again = analyze_study(done.batch.design, done.result.metrics_path, tmp_path / "out")
     pd.testing.assert_frame_equal(first.indices, again.indices, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    ("metric", "scale", "shown", "filed"),
+    [
+        ("net_brain_gain", 100.0, "pp per input range", "share difference per input range"),
+        ("human_capital", 100.0, "pp per input range", "share difference per input range"),
+        ("returns", 1.0, "persons/year per input range", "persons/year per input range"),
+        ("y", 1.0, "per input range", "per input range"),  # a task's output without a unit
+    ],
+)
+def test_morris_statistics_take_the_unit_of_a_difference_of_the_output(metric, scale, shown, filed):
+    """An elementary effect is a change of the output (a share's change is in points, not in
+    percent); Sobol indices are shares of variance, shown as they are."""
+    for index in ("mu_star", "sigma", "mu"):
+        assert index_display(metric, index).scale == scale
+        assert index_unit(metric, index) == shown
+        assert model_unit(metric, index) == filed
+    assert index_display(metric, "ST").scale == 1.0
+    assert index_unit(metric, "ST") == model_unit(metric, "S1") == "share of variance"
+    assert effect_unit(metric, "y").endswith("per input range")
+    assert effect_unit(metric, "y").startswith("y's own unit" if metric == "y" else shown)

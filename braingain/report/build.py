@@ -25,6 +25,13 @@ from braingain.report import analysis, figures, page, text, theory
 from braingain.report.calibration import Calibrated, calibration_of, parameter_values
 from braingain.report.results import Results, load_results, planned_runs
 from experiments.areas import WORLD_CODE
+from experiments.sensitivity.analysis import (
+    MORRIS_STATISTICS,
+    SEED,
+    SHARE_OF_VARIANCE,
+    index_display,
+    index_unit,
+)
 from experiments.store import atomic_write_text
 from experiments.units import POINTS, Display, display
 from simulation import PARAMETERS
@@ -187,6 +194,11 @@ def _run_findings(results: Results, gains: dict, only_first: bool) -> list[str]:
 
 
 def _indices(results: Results) -> pd.DataFrame | None:
+    """indices.csv as the report shows it, by the console's rule
+    (experiments.sensitivity.analysis.index_display): shares of variance as they are, Morris's
+    statistics in the output's display unit per input range (pp for net brain gain), with
+    that unit in the column `unit`. An output whose metric no manifest names keeps the file's
+    numbers and the file's unit."""
     table = results.indices
     if table is None:
         return None
@@ -198,11 +210,31 @@ def _indices(results: Results) -> pd.DataFrame | None:
         if half is not None:
             table["ci_low"] = table["value"] - table[half]
             table["ci_high"] = table["value"] + table[half]
+    outputs = (results.study or {}).get("outputs", [])
+    metrics = {o.get("name"): o.get("metric", "") for o in outputs}
+    filed = table["unit"] if "unit" in table else pd.Series("", index=table.index)
+    scales, units = [], []
+    for output, index, unit in zip(table["output"], table["index"].astype(str), filed, strict=True):
+        metric = metrics.get(output)
+        if metric is None:
+            scales.append(1.0)
+            known = unit if isinstance(unit, str) else ""
+            units.append(known if index in MORRIS_STATISTICS else SHARE_OF_VARIANCE)
+        else:
+            scales.append(index_display(metric, index).scale)
+            units.append(index_unit(metric, index))
+    for column in ("value", "ci_low", "ci_high"):
+        if column in table:
+            table[column] = table[column] * np.array(scales)
+    table["unit"] = units
     return table
 
 
 def _main_index(part: pd.DataFrame) -> str:
-    kinds = list(dict.fromkeys(part["index"].astype(str)))
+    """The index that ranks an output's inputs (ST, mu_star, delta, S1), chosen among the
+    inputs' own indices: the seed's rows (S1, ST) exist in every method's table."""
+    inputs = part[part["input"].astype(str) != SEED]
+    kinds = list(dict.fromkeys((inputs if len(inputs) else part)["index"].astype(str)))
     for preferred in ("ST", "mu_star", "delta", "S1"):
         if preferred in kinds:
             return preferred
@@ -225,7 +257,8 @@ def _sensitivity_findings(table: pd.DataFrame) -> list[str]:
                 if has_ci
                 else ""
             )
-            named.append(f"{r.input} ({kind} {text.number(r.value)}{span})")
+            unit = f" {r.unit}" if kind in MORRIS_STATISTICS and r.unit else ""
+            named.append(f"{r.input} ({kind} {text.number(r.value)}{unit}{span})")
         out.append(
             f"For {output}, the most influential inputs are {text.listing(named)}; "
             f"{unclear} of {len(rows)} inputs are not distinguishable from 0."
@@ -477,12 +510,15 @@ def _sensitivity_section(table: pd.DataFrame, figs: _Figures) -> list[str]:
     blocks = [page.items(_sensitivity_findings(table))]
     for i, output in enumerate(dict.fromkeys(table["output"])):
         path = figs.path(f"influence_{i + 1}.png")
-        png = figures.index_bars(table, output, path)
+        part = table[table["output"] == output]
+        unit = part.loc[part["index"].astype(str) == _main_index(part), "unit"].iloc[0]
+        png = figures.index_bars(part[part["unit"] == unit], output, path)  # one unit an axis
         blocks.append(page.figure(png, f"Influential inputs for {output}", figs.name(path)))
-    columns = [c for c in ("output", "input", "index", "value", "ci_low", "ci_high") if c in table]
+    numbers = [c for c in ("value", "ci_low", "ci_high") if c in table]
+    columns = ["output", "input", "index", *numbers, "unit"]
     rows = table[columns].head(200).itertuples(index=False)
     cells = [[text.number(v) if isinstance(v, float) else v for v in row] for row in rows]
-    blocks.append(page.table(columns, cells, numeric=range(3, len(columns))))
+    blocks.append(page.table(columns, cells, numeric=range(3, 3 + len(numbers))))
     return blocks
 
 

@@ -99,7 +99,8 @@ def gain_bars(gains: pd.DataFrame, title: str, path: Path, order: list[str]) -> 
 
 
 def index_bars(table: pd.DataFrame, output: str, path: Path) -> bytes:
-    """Sensitivity indices of one output: a bar per input and index kind, with intervals."""
+    """Sensitivity indices of one output: a bar per input and index kind, with intervals; the
+    axis names the table's `unit` column (shares of variance, or Morris statistics' unit)."""
     part = table[table["output"] == output]
     inputs = list(dict.fromkeys(part.sort_values("value", ascending=False)["input"]))[:15]
     kinds = list(dict.fromkeys(part["index"])) if "index" in part else ["value"]
@@ -119,6 +120,8 @@ def index_bars(table: pd.DataFrame, output: str, path: Path) -> bytes:
     ax.set_yticks(y, inputs, fontsize=7)
     ax.invert_yaxis()
     ax.axvline(0, color="#7f8c8d", lw=0.7)
+    units = [u for u in dict.fromkeys(part["unit"]) if u] if "unit" in part else []
+    ax.set_xlabel(", ".join(units), fontsize=8)
     ax.set_title(f"Influence on {output}", fontsize=10)
     ax.legend(fontsize=7, frameon=False)
     fig.tight_layout()

@@ -365,10 +365,17 @@ def index_display(metric: str, index: str) -> Display:
 
 def index_unit(metric: str, index: str) -> str:
     """The shown unit of an index: 'pp per input range' for a Morris statistic of net brain
-    gain or of a share, '' for a share of variance."""
+    gain or of a share, 'share of variance' for the other indices."""
     if index not in MORRIS_STATISTICS:
-        return ""
+        return SHARE_OF_VARIANCE
     return f"{Display.short(index_display(metric, index).level)} {PER_RANGE}".strip()
+
+
+def effect_unit(metric: str, output: str) -> str:
+    """Morris statistics' shown unit in words: 'pp per input range', or for an output without
+    a unit "y's own unit per input range"."""
+    unit = index_unit(metric, "mu_star")
+    return unit if unit != PER_RANGE else f"{output}'s own unit {PER_RANGE}"
 
 
 def model_unit(metric: str, index: str) -> str:
@@ -442,12 +449,10 @@ def _column_title(metric: str, index: str) -> str:
 
 def _morris_words(metric: str, output: str) -> str:
     """What Morris's numbers are, in their shown unit."""
-    unit = index_unit(metric, index="mu_star")
-    unit = unit if unit != PER_RANGE else f"{output}'s own unit {PER_RANGE}"
     return (
-        f"  elementary effects in {unit} (the change in {output} as an input moves across its "
-        "whole range): mu_star their mean absolute value [95% interval], sigma their spread, "
-        "mu their mean"
+        f"  elementary effects in {effect_unit(metric, output)} (the change in {output} as an "
+        "input moves across its whole range): mu_star their mean absolute value [95% "
+        "interval], sigma their spread, mu their mean"
     )
 
 

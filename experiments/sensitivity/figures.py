@@ -18,12 +18,13 @@ from experiments.sensitivity.analysis import (  # noqa: E402
     RANKED_BY,
     SEED,
     OutputAnalysis,
+    effect_unit,
     index_display,
-    index_unit,
     output_display,
     output_metric,
 )
 from experiments.sensitivity.design import Design  # noqa: E402
+from experiments.units import figure  # noqa: E402
 
 if TYPE_CHECKING:
     from experiments.sensitivity.results import StudyAnalysis
@@ -50,7 +51,8 @@ def _seed_note(item: OutputAnalysis) -> str:
     seed = item.indices[(item.indices["input"] == SEED) & (item.indices["index"] == "ST")]
     if seed.empty or not np.isfinite(seed["value"].iloc[0]):
         return ""
-    return f"; seed noise {seed['value'].iloc[0]:.0%} of the variance"
+    share = figure(100 * seed["value"].iloc[0], decimals=1)  # as the console: 0.063%, not 0%
+    return f"; seed noise {share}% of the variance"
 
 
 def bars_figure(item: OutputAnalysis, method: str, folder: Path) -> Path:
@@ -132,7 +134,7 @@ def morris_plot(item: OutputAnalysis, metric: str) -> plt.Figure:
     ax.plot([0, top], [0, top], ls="--", color="grey", lw=0.8, label="sigma = mu*")
     for name, x, s in zip(wide.index, mu_star, sigma, strict=True):
         ax.annotate(name, (x, s), fontsize=7, xytext=(3, 3), textcoords="offset points")
-    unit = index_unit(metric, "mu_star")
+    unit = effect_unit(metric, item.output)
     ax.set_xlabel(f"mu*, {unit}: mean absolute elementary effect (bars: 95% interval)")
     ax.set_ylabel(f"sigma, {unit}: spread of elementary effects")
     ax.set_title(f"{item.output}: Morris screening{_seed_note(item)}", fontsize=10)
