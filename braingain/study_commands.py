@@ -15,10 +15,13 @@ Sample the inputs of an experiment file with SALib (sobol, morris, fast, delta, 
 run every sample point's replications through the batch runner (resumable: rerun the same
 command after a kill or Ctrl-C; reproducible; local processes or a Dask cluster), then analyze
 each output. Writes to DIR: samples.parquet (the design, with each output's mean over
-replications), indices.csv (output, input, index, value, ci_low, ci_high, finding),
+replications), indices.csv (output, input, index, value, ci_low, ci_high, finding, unit),
 convergence.csv (indices from the first half of the design beside all of it), report.txt, and
-figures/ (index bars with 95% intervals; the Morris mu*-sigma plane; sweep curves). Raising
---samples later (Sobol: doubling) runs only the new points."""
+figures/ (index bars with 95% intervals; the Morris mu*-sigma plane; sweep curves). Morris's
+mu*, sigma and mu are changes of the output per input range: the console, report.txt and the
+figures show them as the output's differences are shown (percentage points for net brain gain
+and shares), the files in the model's units (fractions). Raising --samples later (Sobol:
+doubling) runs only the new points."""
 
 DISCOVER = """\
 Find, with PRIM (EMA Workbench), the box of inputs where OUTPUT is above (or below) THRESHOLD in
