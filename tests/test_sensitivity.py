@@ -115,7 +115,9 @@ def test_ishigami_through_the_pipeline_matches_the_analytic_indices_at_1024(tmp_
         "ci_low",
         "ci_high",
         "finding",
+        "unit",
     ]
+    assert set(written["unit"]) == {"share of variance"}
     x3 = written[(written["input"] == "x3") & (written["index"] == "S1")].iloc[0]
     assert x3["finding"] == NOT_DISTINGUISHABLE, "S1 of x3 is 0: its interval must contain 0"
     assert (tmp_path / "figures" / "indices_y.png").stat().st_size > 10_000
