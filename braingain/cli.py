@@ -410,12 +410,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenarios = _prepare(load_scenarios(_scenario_paths(args.scenarios)), args, paired=False)
     selection = _selection(args, kept_years=True)
-    check_years_in_runs(
-        selection,
-        max(s.start_year for s in scenarios),
-        min(s.last_year for s in scenarios),
-        "--years",
-    )
+    check_years_in_runs(selection, scenarios, "--years")
     batch = make_batch(scenarios, _task(args.task), selection)
     out = args.out or _default_out("", [s.name for s in batch.scenarios])
     result = _execute(batch, out, args)

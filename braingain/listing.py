@@ -25,11 +25,12 @@ def _columns(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:
 
 
 def scenario_lines() -> list[str]:
-    from experiments.shipped import shipped_folder, shipped_scenarios
+    from experiments.shipped import HINDCASTS, shipped_folder, shipped_scenarios
 
     rows = [(s.name, s.description) for s in shipped_scenarios()]
     return [
-        f"scenarios shipped in {shipped_folder()} (give a name or a path to run, compare, check):",
+        f"scenarios shipped in {shipped_folder()} (the what-ifs) and the hindcast in "
+        f"{HINDCASTS.folder()} (give a name or a path to run, compare, check):",
         *_columns(rows, ("name", "description")),
     ]
 

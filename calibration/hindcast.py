@@ -1,6 +1,6 @@
 """Hindcast bands and their score against observations the model was not fitted to.
 
-A hindcast batch (e.g. `scenarios/hindcast_2000_2010.toml`, replications drawing parameter sets
+A hindcast batch (e.g. `calibration/hindcast_2000_2010.toml`, replications drawing parameter sets
 from the calibrated posterior) gives, per metric, country and year, the mean over replications
 and the 80% band (10th to 90th percentile): predictive uncertainty, not seed noise alone. Scored
 against an observed table (`statistic, area, year, value`, the shape of

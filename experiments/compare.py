@@ -15,6 +15,7 @@ import pandas as pd
 from experiments.areas import metric_columns, read_scenario, region_map, with_areas
 from experiments.batch import Batch
 from experiments.errors import UserError
+from experiments.outputs import check_years_recorded
 from experiments.scenario import Scenario
 from experiments.stats import direction, t_intervals
 from experiments.store import atomic_write_text
@@ -51,13 +52,7 @@ def default_years(base: Scenario, alts: Sequence[Scenario]) -> list[int]:
 def check_years(years: Sequence[int], base: Scenario, alts: Sequence[Scenario]) -> None:
     """The reported years must be in every run: the start year (recorded from the data, the
     same in every scenario) through the last simulated year they share."""
-    first = max(s.start_year for s in (base, *alts))
-    last = min(s.last_year for s in (base, *alts))
-    bad = [y for y in years if not first <= y <= last]
-    if bad:
-        raise UserError(
-            f"--years: {bad} outside the compared runs; allowed: years in {first}..{last}"
-        )
+    check_years_recorded(years, [base, *alts], "--years", "the compared runs")
 
 
 def paired(areas: pd.DataFrame, base: str, alt: str, metrics: list[str]) -> pd.DataFrame:

@@ -109,13 +109,32 @@ def make_selection(
     return OutputSelection(chosen, kept_years, level)
 
 
-def check_years_in_runs(selection: OutputSelection, first: int, last: int, option: str) -> None:
-    """Every kept year must be simulated by every scenario of the batch."""
-    if selection.years is None:
+def check_years_in_runs(selection: OutputSelection, scenarios: Sequence[Any], option: str) -> None:
+    """Every kept year must be recorded by every scenario of the batch (objects with `name`,
+    `start_year` and `last_year`); the message names the scenarios that fall short."""
+    if selection.years is not None:
+        check_years_recorded(selection.years, scenarios, option, "the runs")
+
+
+def check_years_recorded(
+    years: Sequence[int], scenarios: Sequence[Any], option: str, runs: str
+) -> None:
+    """A UserError unless every year lies in every scenario's start_year..last_year, naming
+    each scenario that does not record a year asked for (a glob that picked up a shorter run)."""
+    first = max(s.start_year for s in scenarios)
+    last = min(s.last_year for s in scenarios)
+    bad = [y for y in years if not first <= y <= last]
+    if not bad:
         return
-    bad = [y for y in selection.years if not first <= y <= last]
-    if bad:
-        raise UserError(f"{option}: {bad} outside the runs; allowed: years in {first}..{last}")
+    short = [
+        f"{s.name} records {s.start_year}..{s.last_year}"
+        for s in scenarios
+        if any(not s.start_year <= y <= s.last_year for y in bad)
+    ]
+    raise UserError(
+        f"{option}: {bad} outside {runs} ({'; '.join(short)}); allowed: years in "
+        f"{first}..{last}, recorded by every scenario"
+    )
 
 
 @dataclass(frozen=True)

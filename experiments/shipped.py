@@ -30,6 +30,7 @@ class ShippedKind:
     package: str  # the installed package holding the files
     subfolder: str  # inside the package ("" for its top)
     pattern: str = "*.toml"  # the files of this kind in that folder
+    also: tuple[ShippedKind, ...] = ()  # other folders whose files are accepted by name too
 
     @property
     def repository_parts(self) -> tuple[str, ...]:
@@ -40,11 +41,18 @@ class ShippedKind:
         return _real_folder(self.package, self.subfolder)
 
     def names(self) -> list[str]:
-        """The names a command accepts: the file names without .toml, sorted."""
+        """The files of this kind's own folder, without .toml, sorted."""
         return sorted(p.stem for p in self.folder().glob(self.pattern) if p.is_file())
 
+    def all_names(self) -> list[str]:
+        """The names a command accepts: this folder's and those of `also`, sorted."""
+        return sorted({name for kind in (self, *self.also) for name in kind.names()})
 
-SCENARIOS = ShippedKind("scenario", "scenarios", "")
+
+# The hindcast is a scenario file, but a check of the calibration rather than a what-if: it lives
+# in calibration/ so that `scenarios/*.toml` globs the what-ifs alone, and is found by name too.
+HINDCASTS = ShippedKind("scenario", "calibration", "", "hindcast_*.toml")
+SCENARIOS = ShippedKind("scenario", "scenarios", "", also=(HINDCASTS,))
 EXPERIMENTS = ShippedKind("experiment", "experiments", "studies")
 CALIBRATIONS = ShippedKind("calibration", "calibration", "", "calibrate_*.toml")
 
@@ -102,10 +110,11 @@ def shipped_folder() -> Path:
 
 
 def shipped_scenarios() -> list[ShippedScenario]:
-    """Every shipped scenario, by name; the description is read without validating the file."""
+    """Every shipped scenario (the what-ifs, then the hindcast), by name; the description is read
+    without validating the file."""
     found = []
-    for name in SCENARIOS.names():
-        path = shipped_folder() / f"{name}.toml"
+    for path in [k.folder() / f"{n}.toml" for k in (SCENARIOS, *SCENARIOS.also) for n in k.names()]:
+        name = path.stem
         try:
             table = tomllib.loads(path.read_text(encoding="utf-8"))
             description = str(table.get("description", ""))
@@ -118,15 +127,16 @@ def shipped_scenarios() -> list[ShippedScenario]:
 def shipped_file(text: str | Path, kind: ShippedKind = SCENARIOS) -> Path | None:
     """The shipped file that `text` names, or None: a name (`baseline`, `baseline.toml`) or the
     file's path in the repository (`scenarios/baseline.toml`, so the README's commands work
-    outside a checkout)."""
+    outside a checkout); the folders of `kind.also` are searched next."""
     path = Path(text)
-    if path.is_absolute() or path.parent.parts not in ((), kind.repository_parts):
-        return None
     name = path.name.removesuffix(".toml")
-    found = kind.folder() / f"{name}.toml"
-    if not name or not fnmatch.fnmatch(found.name, kind.pattern) or not found.is_file():
-        return None
-    return found
+    for each in (kind, *kind.also):
+        if path.is_absolute() or path.parent.parts not in ((), each.repository_parts):
+            continue
+        found = each.folder() / f"{name}.toml"
+        if name and fnmatch.fnmatch(found.name, each.pattern) and found.is_file():
+            return found
+    return None
 
 
 def missing_message(text: str | Path, kind: ShippedKind = SCENARIOS) -> str:
@@ -134,13 +144,13 @@ def missing_message(text: str | Path, kind: ShippedKind = SCENARIOS) -> str:
     article = "an" if kind.noun[0] in "aeiou" else "a"
     return (
         f"no such file or shipped {kind.noun}{suggestion(text, kind)}; allowed: {article} "
-        f"{kind.noun} .toml path or one of {', '.join(kind.names())}"
+        f"{kind.noun} .toml path or one of {', '.join(kind.all_names())}"
     )
 
 
 def suggestion(text: str | Path, kind: ShippedKind = SCENARIOS) -> str:
     """' (did you mean 'NAME'?)' for the closest shipped name, or ''."""
-    close = difflib.get_close_matches(Path(text).name.removesuffix(".toml"), kind.names(), n=1)
+    close = difflib.get_close_matches(Path(text).name.removesuffix(".toml"), kind.all_names(), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

@@ -96,7 +96,7 @@ def test_a_bad_observed_file_is_one_clear_line(run_folder, tmp_path, capsys, tex
 
 
 def test_the_shipped_hindcast_scenario_draws_from_the_calibration():
-    scenario = load_scenario("scenarios/hindcast_2000_2010.toml")
+    scenario = load_scenario("calibration/hindcast_2000_2010.toml")
     assert scenario.start_year == 2000 and scenario.years == 10
     assert scenario.replications >= 20
     assert scenario.posterior is not None  # parameter sets drawn from the posterior

@@ -194,7 +194,7 @@ def test_summary_pieces_of_many_scenarios_equal_one_summary_per_scenario(tmp_pat
 def test_bad_output_choices_are_one_line_and_exit_2(scenario, tmp_path, capsys):
     file = str(scenario.path)
     unknown = "--metrics: unknown metric 'net_brain_gian' (did you mean 'net_brain_gain'?)"
-    outside = "--years: [1999] outside the runs; allowed: years in 2000..2005"
+    outside = "--years: [1999] outside the runs (a records 2000..2005); allowed: years in 2000..2005"
     cases = [(["--metrics", "net_brain_gian"], unknown), (["--years", "1999,2003"], outside)]
     for extra, message in cases:
         status = main(["run", file, "--out", str(tmp_path / "x"), "--no-progress", *extra])
@@ -202,6 +202,23 @@ def test_bad_output_choices_are_one_line_and_exit_2(scenario, tmp_path, capsys):
         assert status == 2 and message in err and err.strip().count("\n") == 0
     with pytest.raises(UserError, match="level"):
         make_selection(None, None, "continent")
+
+
+def test_years_a_shorter_scenario_lacks_name_that_scenario(scenario, tmp_path, capsys):
+    """A glob that picks up a shorter run (as scenarios/*.toml once picked up the 10-year
+    hindcast): the one line says which scenario does not record which years."""
+    short = tmp_path / "short.toml"
+    short.write_text(scenario_text("short", years=2), encoding="utf-8")
+    files = [str(scenario.path), str(short)]
+    status = main(["run", *files, "--out", str(tmp_path / "x"), "--years", "2001,2004"])
+    err = capsys.readouterr().err
+    assert status == 2 and err.strip().count("\n") == 0
+    assert "--years: [2004] outside the runs (short records 2000..2002)" in err
+    assert "a records" not in err  # the scenario that does reach 2004 is not blamed
+    assert not (tmp_path / "x").exists()
+    status = main(["compare", *files, "--out", str(tmp_path / "y"), "--years", "2004"])
+    assert status == 2
+    assert "outside the compared runs (short records 2000..2002)" in capsys.readouterr().err
 
 
 def test_a_folder_keeps_one_output_choice(scenario, tmp_path, capsys):

@@ -58,6 +58,7 @@ def test_a_misspelt_scenario_name_gets_a_suggestion_and_the_shipped_names(
 
 def test_the_shipped_names_are_the_files_in_each_folder():
     assert SCENARIOS.names() == sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml"))
+    assert SCENARIOS.all_names() == sorted([*SCENARIOS.names(), "hindcast_2000_2010"])
     studies = ROOT / "experiments" / "studies"
     assert EXPERIMENTS.names() == sorted(p.stem for p in studies.glob("*.toml"))
     # calibrated.toml is the result of a calibration, not a calibration file
@@ -72,6 +73,13 @@ def test_the_shipped_names_are_the_files_in_each_folder():
         # the README's commands, typed outside a checkout
         ("experiments/studies/ishigami.toml", EXPERIMENTS, "experiments/studies/ishigami.toml"),
         ("scenarios/climate_stress.toml", SCENARIOS, "scenarios/climate_stress.toml"),
+        # the hindcast lives beside the calibration, out of scenarios/*.toml, yet is a scenario
+        ("hindcast_2000_2010", SCENARIOS, "calibration/hindcast_2000_2010.toml"),
+        (
+            "calibration/hindcast_2000_2010.toml",
+            SCENARIOS,
+            "calibration/hindcast_2000_2010.toml",
+        ),
         ("calibrate_1990_2000", CALIBRATIONS, "calibration/calibrate_1990_2000.toml"),
         (
             "calibration/calibrate_1990_2000.toml",
@@ -89,6 +97,9 @@ def test_shipped_files_resolve_by_name_from_any_directory(text, kind, file, else
     [
         ("calibrated", CALIBRATIONS),  # shipped, but not a calibration file
         ("ishigami", SCENARIOS),  # an experiment, not a scenario
+        ("calibrated", SCENARIOS),  # in calibration/, but not a hindcast scenario
+        ("scenarios/hindcast_2000_2010.toml", SCENARIOS),  # not where the repository keeps it
+        ("hindcast_2000_2010", CALIBRATIONS),  # a scenario, not a calibration file
         ("other/ishigami.toml", EXPERIMENTS),  # not where the repository keeps it
     ],
 )
@@ -161,3 +172,15 @@ def test_a_misspelt_set_gets_the_same_form_as_in_a_file(elsewhere, capsys):
     assert main(["run", "baseline", "--set", "recognition_base=2", "--out", "o"]) == 2
     line = _one_line(capsys.readouterr().err)
     assert line.endswith("--set recognition_base: got 2; allowed: a number in [0, 1] (probability)")
+
+
+def test_the_scenarios_glob_is_the_what_ifs_alone():
+    """`braingain run scenarios/*.toml --years 2015,2030` (README) must find runs that all reach
+    2030 on the calibrated parameters: the hindcast (to 2010, posterior draws) is not among them."""
+    from experiments.scenario import load_scenarios
+
+    loaded = load_scenarios(sorted((ROOT / "scenarios").glob("*.toml")))
+    assert {s.last_year for s in loaded} == {2030}
+    assert all(s.posterior is None for s in loaded)
+    hindcast = load_scenario(resolve("hindcast_2000_2010", SCENARIOS))
+    assert hindcast.last_year == 2010 and hindcast.posterior is not None
