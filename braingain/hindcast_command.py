@@ -44,19 +44,24 @@ def add_hindcast_command(commands: Any) -> None:
     parser.set_defaults(func=cmd_hindcast)
 
 
-def _start_year(store: Store) -> int:
+def _hindcast_scenario(store: Store) -> dict[str, Any]:
+    """The manifest entry of the folder's one scenario. A folder of several (`braingain main`'s
+    baseline and what-ifs) is refused: pooling their runs would make one band of unlike runs."""
     manifest = store.read_manifest()
     if not manifest or not store.metrics_path.is_file():
         raise UserError(
             f"{store.out}: no manifest.json and metrics.parquet; allowed: the output folder of a "
             "finished `braingain run`"
         )
-    years = {s.get("start_year") for s in manifest.get("scenarios", [])}
-    if len(years) != 1 or None in years:
+    scenarios = manifest.get("scenarios", [])
+    if len(scenarios) != 1 or scenarios[0].get("start_year") is None:
+        names = ", ".join(str(s.get("name")) for s in scenarios) or "none"
         raise UserError(
-            f"{store.manifest_path}: allowed: one scenario (or several with one start year)"
+            f"{store.out}: holds runs of {len(scenarios)} scenarios ({names}), whose runs would "
+            "be pooled into one band; allowed: the folder of one hindcast scenario's run (e.g. "
+            "`braingain run hindcast_2000_2010 --out results/hindcast`)"
         )
-    return int(years.pop())
+    return scenarios[0]
 
 
 def cmd_hindcast(args: argparse.Namespace) -> int:
@@ -68,7 +73,13 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     )
 
     store = Store(args.results)
-    start = _start_year(store)
+    scenario = _hindcast_scenario(store)
+    start = int(scenario["start_year"])
+    if not scenario.get("calibration"):
+        print(
+            f"note: {scenario['name']} draws no parameters from a calibration's posterior: "
+            "its bands are seed noise alone, not predictive uncertainty"
+        )
     bands = hindcast_bands(store.metrics_path, start)
     bands.to_csv(args.results / "hindcast.csv", index=False)
     print(f"wrote {args.results / 'hindcast.csv'} ({len(bands)} rows)")

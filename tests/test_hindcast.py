@@ -129,3 +129,31 @@ def test_a_folder_that_is_not_a_run_is_one_clear_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert str(tmp_path) in err and "finished `braingain run`" in err
     assert err.strip().count("\n") == 0
+
+
+def test_a_folder_of_several_scenarios_is_refused_not_pooled(tmp_path, capsys):
+    """`braingain hindcast results/main` once pooled the baseline and two what-ifs into one
+    band of 30 "replications"."""
+    tiny = SCENARIO.replace("years = 4", "years = 2").replace(
+        "replications = 4", "replications = 1"
+    )
+    files = []
+    for name in ("base", "alt"):
+        files.append(tmp_path / f"{name}.toml")
+        files[-1].write_text(tiny.replace("mini_hindcast", name), encoding="utf-8")
+    out = tmp_path / "out"
+    keep = ["--metrics", "human_capital", "--years", "2000,2002", "--workers", "1"]
+    assert main(["run", *map(str, files), "--out", str(out), *keep]) == 0
+    capsys.readouterr()
+    assert main(["hindcast", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0
+    assert f"{out}: holds runs of 2 scenarios (base, alt)" in err and "allowed: " in err
+    assert not (out / "hindcast.csv").exists()
+
+
+def test_a_scenario_without_a_posterior_gets_a_note_on_its_bands(run_folder, capsys):
+    assert main(["hindcast", str(run_folder)]) == 0
+    assert "mini_hindcast draws no parameters from a calibration's posterior" in (
+        capsys.readouterr().out
+    )
