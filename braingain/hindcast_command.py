@@ -70,6 +70,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         hindcast_bands,
         read_observed,
         score_hindcast,
+        unscored,
     )
 
     store = Store(args.results)
@@ -96,6 +97,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     joined.to_csv(args.results / "hindcast_observed.csv", index=False)
     scores.to_csv(args.results / "hindcast_scores.csv", index=False)
     print(f"{len(joined)} of {len(observed)} observations have a simulated counterpart")
-    print("\n".join(describe_scores(scores)))
-    print(f"wrote {args.results / 'hindcast_observed.csv'} and hindcast_scores.csv")
+    print("\n".join([*describe_scores(scores), *unscored(joined)]))
+    empty = " (its header only: nothing scored)" if scores.empty else ""
+    print(f"wrote {args.results / 'hindcast_observed.csv'} and hindcast_scores.csv{empty}")
     return 0

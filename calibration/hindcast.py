@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from calibration.outputs import fit_scores
+from calibration.outputs import MIN_SCORED_COUNTRIES, fit_scores
 from experiments.errors import UserError
 
 KEYS = ("statistic", "area", "year")
@@ -91,6 +91,22 @@ def score_hindcast(
         joined["value"] <= joined["simulated_p90"]
     )
     return joined, fit_scores(joined, start_year)
+
+
+def unscored(joined: pd.DataFrame) -> list[str]:
+    """One line per statistic and year observed in too few countries to be scored, saying why
+    (a Spearman or R^2 over one or two countries means nothing)."""
+    lines = []
+    countries = joined[joined["area"] != "WLD"].groupby(["statistic", "year"], sort=True)["area"]
+    for (statistic, year), areas in countries:
+        if areas.nunique() < MIN_SCORED_COUNTRIES:
+            n = areas.nunique()
+            lines.append(
+                f"{statistic} {year}: not scored, {n} observed countr{'y' if n == 1 else 'ies'} "
+                f"({', '.join(sorted(areas.unique()))}) with a simulated counterpart; "
+                f"scores need {MIN_SCORED_COUNTRIES} or more"
+            )
+    return lines
 
 
 def describe_scores(scores: pd.DataFrame) -> list[str]:

@@ -216,6 +216,25 @@ def best_run_implausibility(result: CalibrationResult) -> np.ndarray:
     return out
 
 
+MIN_SCORED_COUNTRIES = 3  # fewer observed countries give no Spearman or R^2 worth reporting
+SCORE_COLUMNS = (
+    "statistic",
+    "year",
+    "countries",
+    "r2",
+    "spearman",
+    "mae_model",
+    "coverage_80",
+    "persistence_countries",
+    "mae_persistence",
+    "mae_model_same_countries",
+    "error_vs_persistence",
+    "spearman_persistence",
+    "change_correlation",
+    "persistence_year",
+)
+
+
 def fit_scores(targets: pd.DataFrame, start_year: int) -> pd.DataFrame:
     """Per statistic and year over countries: R^2 (1 - SSres/SStot against the 1:1 line),
     Spearman, mean absolute error of the model and of persistence (the start-year value).
@@ -232,7 +251,7 @@ def fit_scores(targets: pd.DataFrame, start_year: int) -> pd.DataFrame:
         ["statistic", "year"], sort=True
     ):
         g = group.dropna(subset=["value", "simulated_mean"])
-        if len(g) < 3:
+        if len(g) < MIN_SCORED_COUNTRIES:
             continue
         obs, sim = g["value"].to_numpy(), g["simulated_mean"].to_numpy()
         persistence = g.dropna(subset=["start_year_value"])
@@ -267,7 +286,7 @@ def fit_scores(targets: pd.DataFrame, start_year: int) -> pd.DataFrame:
                 change_correlation=_correlation(p_sim - start, p_obs - start),
             )
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(SCORE_COLUMNS))  # the header even when none scored
 
 
 def _spearman(a: np.ndarray, b: np.ndarray) -> float:

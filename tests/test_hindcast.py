@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -157,3 +159,47 @@ def test_a_scenario_without_a_posterior_gets_a_note_on_its_bands(run_folder, cap
     assert "mini_hindcast draws no parameters from a calibration's posterior" in (
         capsys.readouterr().out
     )
+
+
+def _readme_observed_example() -> str:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    hindcast = readme.split("### The 2000 → 2010 hindcast", 1)[1]
+    return next(b for b in hindcast.split("```")[1::2] if b.startswith("\nstatistic,area"))
+
+
+def test_the_readme_observed_example_gives_scores_and_says_what_it_cannot_score(tmp_path, capsys):
+    """The README's example once named one country per statistic and year: the command wrote a
+    0-byte hindcast_scores.csv and printed no score and no reason."""
+    (tmp_path / "h.toml").write_text(
+        SCENARIO.replace("years = 4", "years = 10").replace("replications = 4", "replications = 2")
+        .replace("agents_per_country = 30", "agents_per_country = 10"),
+        encoding="utf-8",
+    )  # fmt: skip
+    out = tmp_path / "out"
+    keep = ["--metrics", "skilled_emigration_rate_iab20,human_capital", "--years", "2000,2010"]
+    assert main(["run", str(tmp_path / "h.toml"), "--out", str(out), "--workers", "1", *keep]) == 0
+    observed = tmp_path / "observed.csv"
+    observed.write_text(_readme_observed_example().lstrip(), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["hindcast", str(out), "--observed", str(observed)]) == 0
+    printed = capsys.readouterr().out
+    assert "skilled_emigration_rate_iab20 2010: 3 countries, Spearman" in printed
+    assert "human_capital 2010: not scored, 1 observed country (GHA)" in printed
+    assert "scores need 3 or more" in printed
+    scores = pd.read_csv(out / "hindcast_scores.csv")
+    assert scores[["statistic", "year"]].values.tolist() == [
+        ["skilled_emigration_rate_iab20", 2010]
+    ]
+
+
+def test_nothing_scored_writes_the_header_and_says_why(run_folder, tmp_path, capsys):
+    observed = tmp_path / "observed.csv"
+    observed.write_text(
+        "statistic,area,year,value\nhuman_capital,GHA,2004,0.03\n", encoding="utf-8"
+    )
+    assert main(["hindcast", str(run_folder), "--observed", str(observed)]) == 0
+    printed = capsys.readouterr().out
+    assert "human_capital 2004: not scored, 1 observed country (GHA)" in printed
+    assert "hindcast_scores.csv (its header only: nothing scored)" in printed
+    scores = pd.read_csv(run_folder / "hindcast_scores.csv")
+    assert scores.empty and {"statistic", "year", "spearman", "r2"} <= set(scores.columns)
