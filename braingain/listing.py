@@ -36,22 +36,22 @@ def scenario_lines() -> list[str]:
 
 
 def parameter_lines() -> list[str]:
+    from braingain.parameter_basis import ASSUMPTION, basis, basis_sentence
     from simulation import parameter_table
 
     rows = []
-    for row in parameter_table():
+    table = parameter_table()
+    for row in table:
         if row["type"] == "bool":
             allowed = "true/false"
         else:
             allowed = f"{_number(row['low'])} to {_number(row['high'])}"
-        basis = "assumption" if row["assumption"] else "cited"
-        source = "" if row["source"] == "assumption" else row["source"]
-        rows.append((row["name"], row["unit"], allowed, _number(row["default"]), basis, source))
-    assumed = sum(basis == "assumption" for *_, basis, _source in rows)
+        kind = basis(row)
+        source = "" if kind == ASSUMPTION else row["source"]
+        rows.append((row["name"], row["unit"], allowed, _number(row["default"]), kind, source))
     return [
         "parameters (set with --set NAME=VALUE or under [parameters] in a scenario file); "
-        f"basis: {assumed} of {len(rows)} defaults are assumptions (not a published value), "
-        f"{len(rows) - assumed} are cited (source):",
+        f"basis: {basis_sentence(table)}:",
         *_columns(rows, ("name", "unit", "range", "default", "basis", "source")),
     ]
 

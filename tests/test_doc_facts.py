@@ -36,3 +36,22 @@ def test_check_says_the_start_year_is_recorded_and_the_rest_simulated(capsys):
     printed = capsys.readouterr().out
     assert "records 2000 (the start, from data) and simulates 2001..2030" in printed
     assert "results record 2000" in " ".join(SCENARIOS_README.split())
+
+
+def test_the_readme_and_list_count_parameter_sources_alike_and_honestly(capsys):
+    """README trial 2, finding 8: "19 are cited" counted nine on/off switches and three
+    docs/ODD.md specification weights as cited. One sentence, from the table, serves both."""
+    from braingain.parameter_basis import basis, basis_counts, basis_sentence
+    from simulation import parameter_table
+
+    rows = {row["name"]: row for row in parameter_table()}
+    assert basis(rows["m5_recognition"]) == "switch"
+    assert basis(rows["visa_weight"]) == "specification"
+    assert basis(rows["network_elasticity"]) == "published"
+    counts = basis_counts()
+    assert counts["published"] == sum(
+        not r["assumption"] and not r["source"].startswith("docs/ODD.md") for r in rows.values()
+    )
+    assert basis_sentence() in " ".join(README.split())
+    assert main(["list", "--parameters"]) == 0
+    assert f"basis: {basis_sentence()}:" in capsys.readouterr().out

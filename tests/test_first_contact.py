@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 
 from braingain.cli import main
+from braingain.parameter_basis import basis
 from braingain.report import print_baseline
 from experiments.batch import make_batch
 from experiments.compare import compare
@@ -89,8 +90,8 @@ def test_list_prints_scenarios_parameters_and_metrics_from_the_code(capsys):
         # the README: "Most behavioural parameters are assumptions (list --parameters flags them)"
         if row["assumption"]:
             assert cells[4] == "assumption", row["name"]
-        else:
-            assert cells[4:] == ["cited", row["source"]], row["name"]
+        else:  # a switch or docs/ODD.md's specification is not a published source
+            assert cells[4:] == [basis(row), row["source"]], row["name"]
     for metric in METRICS.values():  # the README: list --metrics documents each one
         assert _row(out, metric.name)[1:] == [metric.unit, metric.description]
 
