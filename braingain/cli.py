@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 
 from braingain.calibrate_command import add_calibrate_command
 from braingain.hindcast_command import add_hindcast_command
+from braingain.wording import counted
 from experiments.errors import BatchFailedError, UserError
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -459,7 +460,8 @@ def _compare(paths: list[Path | str], args: argparse.Namespace, out: Path | None
     comparison = compare(result.metrics_path, batch, names[0], names[1:], years)
     path = write_comparison(comparison, out)
     figures = write_figures(comparison.levels, comparison.differences, out)
-    print(f"wrote {path}, {out / 'summary.csv'} and {len(figures)} figures in {out / 'figures'}")
+    drawn = counted(len(figures), "figure")
+    print(f"wrote {path}, {out / 'summary.csv'} and {drawn} in {out / 'figures'}")
     return batch, comparison, result
 
 
@@ -509,8 +511,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(
             f"{s.name}: world {s.world_ref}, records {s.start_year} (the start, from data) "
             f"and simulates {s.start_year + 1}..{s.last_year}, "
-            f"{s.replications} replications, seed {s.seed}, {len(s.overrides)} parameter "
-            f"overrides, {len(s.events)} events"
+            f"{counted(s.replications, 'replication')}, seed {s.seed}, "
+            f"{counted(len(s.overrides), 'parameter override')}, {counted(len(s.events), 'event')}"
         )
     return EXIT_OK
 
@@ -588,7 +590,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     report = write_report(args.results, args.out)
     folder = report.figures[0].parent if report.figures else None
-    also = f"; its {len(report.figures)} figures also in {folder}" if folder else ""
+    also = f"; its {counted(len(report.figures), 'figure')} also in {folder}" if folder else ""
     tables = "".join(f"; table {path}" for path in report.tables)
     print(f"report: {report.path} (one self-contained HTML file{also}{tables})")
     return EXIT_OK

@@ -208,3 +208,13 @@ def test_a_changed_scenario_is_refused_in_the_same_folder_until_overwrite(tmp_pa
     assert "different scenario named 'base'" in err and "--overwrite" in err
     assert "Traceback" not in err
     assert main(["run", str(base), "--out", out, "--no-progress", "--overwrite"]) == 0
+
+
+def test_check_counts_in_plain_english(tmp_path, capsys):
+    """'1 replications', '1 events' read as mistakes to a new user (README trial 2)."""
+    extra = '\n[[events]]\nkind = "climate_trend"\nyear = 2001\nvalue = 0.03\n'
+    file = tmp_path / "one.toml"
+    file.write_text(scenario_text("one", replications=1, extra=extra), encoding="utf-8")
+    assert main(["check", str(file)]) == 0
+    printed = capsys.readouterr().out
+    assert "1 replication, seed 7, 1 parameter override, 1 event" in printed

@@ -482,12 +482,12 @@ def _convergence_words(analysis: OutputAnalysis, experiment: Experiment, runs: i
     if method == "fast":
         return [
             "  convergence: not checked (FAST designs at N/2 and N do not nest); rerun with "
-            f"samples = {2 * n} and compare. FAST's intervals come from a bootstrap SALib calls "
+            f"--samples {2 * n} and compare. FAST's intervals come from a bootstrap SALib calls "
             "indicative only"
         ]
     frame = analysis.convergence
     if frame.empty:
-        return [f"  convergence: too few complete blocks to check; run with samples = {2 * n}"]
+        return [f"  convergence: too few complete blocks to check; run with --samples {2 * n}"]
     worst = frame.loc[frame["change"].idxmax()]
     tolerance = experiment.convergence_tolerance
     half = n // 2
@@ -499,7 +499,7 @@ def _convergence_words(analysis: OutputAnalysis, experiment: Experiment, runs: i
     return [
         f"  convergence: NOT converged: {worst['index']} of {worst['input']} moved by "
         f"{worst['change']:.3f} between N/2 = {half} and N = {n} (tolerance {tolerance}); more "
-        f"samples are needed: run again with samples = {2 * n} (the {runs} runs done are reused)"
+        f"samples are needed: run again with --samples {2 * n} (the {runs} runs done are reused)"
     ]
 
 
