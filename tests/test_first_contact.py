@@ -321,6 +321,8 @@ def test_a_wheel_installed_elsewhere_ships_the_scenarios(tmp_path):
     mine = elsewhere / "mine.toml"
     mine.write_text('name = "mine"\nextends = "baseline"\n', encoding="utf-8")
     assert use("check", str(mine)).startswith("mine: world default")
+    # the hindcast, shipped beside the calibration rather than in scenarios/, by name
+    assert use("check", "hindcast_2000_2010").startswith("hindcast_2000_2010: world default")
     studied = use("sensitivity", "ishigami", "--samples", "2", "--workers", "1", "--no-progress")
     assert "ishigami: " in studied and (elsewhere / "results" / "ishigami" / "indices.csv").exists()
     planned = use("calibrate", "calibrate_1990_2000", "--check")
