@@ -580,10 +580,12 @@ def _add_report(commands: Any) -> None:
     report.add_argument("results", metavar="RESULTS_DIR", type=Path, help="a results folder")
     report.add_argument(
         "--out",
-        metavar="FILE",
+        metavar="FOLDER|FILE.html",
         type=Path,
-        help="the HTML file to write (default: RESULTS_DIR/report.html); its PNG figures go to "
-        "a folder beside it named after it (report_figures/)",
+        help="a folder to write report.html into, as every command's --out is a folder, or an "
+        "HTML file name ending in .html (default: RESULTS_DIR/report.html); the PNG figures go "
+        "beside the page, in a folder named after it (report_figures/), and the theory "
+        "check's table in report_bdr_pattern.csv",
     )
     report.set_defaults(func=cmd_report)
 
@@ -591,12 +593,17 @@ def _add_report(commands: Any) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from braingain.report import write_report
 
-    report = write_report(args.results, args.out)
+    report = write_report(args.results, args.out, _stage)
     folder = report.figures[0].parent if report.figures else None
     also = f"; its {len(report.figures)} figures also in {folder}" if folder else ""
     tables = "".join(f"; table {path}" for path in report.tables)
     print(f"report: {report.path} (one self-contained HTML file{also}{tables})")
     return EXIT_OK
+
+
+def _stage(line: str) -> None:
+    """One short line per stage of a slow command, on stderr (stdout keeps the results)."""
+    print(f"braingain: {line}...", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -457,6 +457,27 @@ def test_bad_input_gets_one_line_and_exit_2(compared, tmp_path, capsys):
     assert "lacks the columns" in _one_line_exit_2(["report", str(broken)], capsys)
 
 
+def test_out_is_a_folder_like_every_commands_and_a_bad_one_is_refused_first(
+    compared, tmp_path, monkeypatch, capsys
+):
+    """--out FOLDER writes report.html and its side files inside it; a destination that cannot
+    hold the report gets one line and exit 2 before any work, and nothing is left behind."""
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    assert main(["report", str(compared), "--out", str(folder)]) == 0
+    assert "writing" in capsys.readouterr().err  # a line per stage on stderr
+    assert _parse(folder / "report.html").problems == []
+    assert (folder / "report_figures" / "probability_of_gain.png").exists()
+    assert not list(folder.glob(".*.tmp"))
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    for bad in ("/proc/x.html", "/proc/reports", str(a_file), str(a_file / "r.html")):
+        message = _one_line_exit_2(["report", str(compared), "--out", bad], capsys)
+        assert bad.removesuffix("/r.html").removesuffix("/x.html") in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "reports"]
+
+
 def test_console_script_reports_bad_input_without_traceback(tmp_path):
     done = subprocess.run(
         [BRAINGAIN, "report", str(tmp_path)], capture_output=True, text=True, timeout=120

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shlex
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -32,7 +33,7 @@ from experiments.sensitivity.analysis import (
     index_display,
     index_unit,
 )
-from experiments.store import atomic_write_text
+from experiments.store import atomic_write_text, check_writable_folder
 from experiments.units import POINTS, Display, display
 from simulation import PARAMETERS
 
@@ -835,11 +836,17 @@ def _file_description(entry: dict) -> str | None:
 
 
 # --- the page -------------------------------------------------------------------------------------
-def build_report(results: Results, out: Path) -> Report:
+def build_report(
+    results: Results, out: Path, progress: Callable[[str], None] | None = None
+) -> Report:
+    say = progress or (lambda _line: None)
     figs = _Figures(out.parent / f"{out.stem}_figures")
     body: list[str] = []
     metrics = list(HEADLINE)
+    if results.metrics_path:
+        say("reading the runs (metrics.parquet)")
     runs = analysis.area_runs(results, metrics) if results.metrics_path else pd.DataFrame()
+    say("drawing the figures")
     level_gains, gains, gain_figures = _gains(results, runs, figs)
 
     findings: list[str] = []
@@ -904,6 +911,7 @@ def build_report(results: Results, out: Path) -> Report:
     if results.discoveries:
         body.append(page.heading(2, "Where the outcome flips (scenario discovery, PRIM)", "prim"))
         body += _discovery_section(results, figs)
+    say("writing the tables and the page")
     body.append(page.heading(2, "Assumptions and their sources", "assumptions"))
     body += _assumptions(results)
     body.append(page.heading(2, "Quality card", "quality"))
@@ -915,8 +923,34 @@ def build_report(results: Results, out: Path) -> Report:
     return Report(out, figs.paths, [pattern_csv] if pattern_csv.exists() else [])
 
 
-def write_report(folder: Path | str, out: Path | str | None = None) -> Report:
-    """Read a results folder and write its report (default: FOLDER/report.html)."""
-    results = load_results(Path(folder))
-    target = Path(out) if out is not None else results.folder / "report.html"
-    return build_report(results, target)
+REPORT_FILE = "report.html"
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def report_target(folder: Path, out: Path | str | None) -> Path:
+    """Where the report goes, checked before any work: --out is a folder (report.html and its
+    side files inside it, as every other command's --out is a folder) unless it names an
+    .html file; no --out writes into the results folder. A destination that cannot hold the
+    report (a file, under a file, not writable, read-only) is refused with one line
+    (experiments.store.check_writable_folder)."""
+    if out is None:
+        check_writable_folder(folder, "results folder", "RESULTS_DIR, or --out elsewhere")
+        return folder / REPORT_FILE
+    out = Path(out)
+    if out.suffix.lower() in HTML_SUFFIXES and not out.is_dir():
+        check_writable_folder(out.parent, "folder of --out", "--out FOLDER or FILE.html")
+        return out
+    check_writable_folder(out, "--out folder", "--out FOLDER or FILE.html")
+    return out / REPORT_FILE
+
+
+def write_report(
+    folder: Path | str,
+    out: Path | str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
+    """Read a results folder and write its report (default: FOLDER/report.html; --out a
+    folder or an .html file, see report_target). `progress` hears one short line per stage."""
+    results = load_results(Path(folder))  # bad input is refused before any line of progress
+    target = report_target(results.folder, out)
+    return build_report(results, target, progress)
