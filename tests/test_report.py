@@ -389,6 +389,46 @@ def test_report_of_a_sweep_gives_its_table_and_maximum(tmp_path):
         assert f"{text.bare('returns', r.y_mean)} [{low}, {high}]" in words
 
 
+SEED_BOUND = (
+    SWEEP.replace('"sweep"', '"sobol"')
+    .replace("samples = 3", "samples = 4")
+    .replace("range = [0.0, 1.0]", "range = [0.5, 0.51]")  # inputs too weak to beat seed noise
+    + '[[inputs]]\nparameter = "perception_ict"\nrange = [0.0, 1.0]\n'
+)
+
+
+def test_an_unconverged_study_says_so_first_and_names_no_seed_or_impossible_index(tmp_path, capsys):
+    """The report leads with the console's convergence verdict (the same rule on
+    convergence.csv), calls seed noise seed noise, not an influential input, and names a share
+    of variance outside 0 to 1 as too few samples rather than a finding."""
+    file = tmp_path / "sobol.toml"
+    file.write_text(SEED_BOUND, encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["sensitivity", str(file), "--workers", "1", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    console = capsys.readouterr().out
+    verdict = next(line for line in console.splitlines() if "convergence:" in line)
+    assert "NOT converged: ST of recognition_base" in verdict
+    assert main(["report", str(out)]) == 0
+    words = _words(_parse(out / "report.html"))
+    findings = words[words.index("Findings") : words.index("Read with care")]
+    moved = verdict.split("NOT converged: ")[1].split(" (the ")[0]
+    assert findings.startswith("Findings The sensitivity study has NOT converged for y") and (
+        moved in findings
+    )
+    assert "influential inputs are seed" not in words
+    assert "seed noise (the seed's ST" in findings and "exceeds every input's effect" in findings
+    indices = pd.read_csv(out / "indices.csv")
+    total = (indices["input"] == "recognition_base") & (indices["index"] == "ST")
+    indices.loc[total, ["value", "ci_low", "ci_high", "finding"]] = [2.25, 0.19, 4.3, "above 0"]
+    indices.to_csv(out / "indices.csv", index=False)  # what N = 4 gave the README trial
+    assert main(["report", str(out)]) == 0
+    words = _words(_parse(out / "report.html"))
+    assert "influential inputs are recognition_base" not in words
+    assert "recognition_base's ST 2.25 lies outside 0 to 1" in words
+    assert "y recognition_base ST 2.25 0.19 4.30 share of variance outside 0 to 1" in words
+
+
 MORRIS_GAIN = (
     SWEEP.replace("noisy_linear", "linear_gain")
     .replace('"sweep"', '"morris"')

@@ -28,11 +28,17 @@ from braingain.report.results import Results, load_results, planned_runs
 from experiments.areas import WORLD_CODE
 from experiments.sensitivity.analysis import (
     MORRIS_STATISTICS,
+    NOT_CHECKED,
+    NOT_DISTINGUISHABLE,
     SEED,
     SHARE_OF_VARIANCE,
+    Convergence,
+    convergence,
+    impossible_share,
     index_display,
     index_unit,
 )
+from experiments.sensitivity.schema import ExperimentTable
 from experiments.store import atomic_write_text, check_writable_folder
 from experiments.units import POINTS, Display, display
 from simulation import PARAMETERS
@@ -242,15 +248,90 @@ def _main_index(part: pd.DataFrame) -> str:
     return kinds[0]
 
 
-def _sensitivity_findings(table: pd.DataFrame) -> list[str]:
+def _tolerance(study: dict) -> float:
+    """The study's convergence tolerance: from its manifest entry, or for a folder written
+    before the entry held it, from its experiment file's text (else the schema's default)."""
+    if "convergence_tolerance" in study:
+        return float(study["convergence_tolerance"])
+    try:
+        found = tomllib.loads(str(study.get("text") or "")).get("convergence_tolerance")
+    except tomllib.TOMLDecodeError:
+        found = None
+    default = ExperimentTable.model_fields["convergence_tolerance"].default
+    return float(found if isinstance(found, int | float) else default)
+
+
+def _convergences(results: Results) -> dict[str, Convergence]:
+    """Per output, the convergence verdict the console printed (the same rule on the same
+    convergence.csv: experiments.sensitivity.analysis.convergence)."""
+    study, frame = results.study, results.convergence
+    if not study or frame is None or study.get("method") in (None, "sweep"):
+        return {}
+    runs = (results.manifest.get("timings") or {}).get("runs_done")
+    out = {}
+    for output in dict.fromkeys(results.indices["output"] if results.indices is not None else []):
+        part = frame[frame["output"] == output]
+        found = convergence(
+            part,
+            str(study["method"]),
+            int(study.get("samples", 0)),
+            _tolerance(study),
+            int(runs) if runs is not None else None,
+        )
+        if found is not None:
+            out[str(output)] = found
+    return out
+
+
+def _convergence_findings(convergences: dict[str, Convergence]) -> list[str]:
+    """The study's convergence, first among the findings: the indices of an output that has
+    not converged are not yet results."""
+    out = []
+    for output, found in convergences.items():
+        if found.converged:
+            continue
+        if found.status == NOT_CHECKED:
+            out.append(f"For {output}, convergence was {found.line}.")
+        else:
+            out.append(
+                f"The sensitivity study has NOT converged for {output}, so its indices below "
+                f"are not yet results: {found.line.removeprefix('NOT converged: ')}."
+            )
+    return out
+
+
+def _impossible(rows: pd.DataFrame) -> pd.Series:
+    """Rows whose share of variance lies outside 0 to 1 (impossible_share)."""
+    high = rows["ci_high"] if "ci_high" in rows else pd.Series(np.nan, index=rows.index)
+    return pd.Series(
+        [
+            impossible_share(str(i), float(v), float(h))
+            for i, v, h in zip(rows["index"], rows["value"], high, strict=True)
+        ],
+        index=rows.index,
+        dtype=bool,
+    )
+
+
+def _sensitivity_findings(
+    table: pd.DataFrame, convergences: dict[str, Convergence] | None = None
+) -> list[str]:
+    """Per output, the inputs clearly above 0 by its main index. The seed is no input: its
+    share is seed noise, said apart and only when it exceeds every input's effect. A share
+    outside 0 to 1 is named as a sign of too few samples, never as an influence."""
+    convergences = convergences or {}
     out = []
     for output in dict.fromkeys(table["output"]):
         part = table[table["output"] == output]
         kind = _main_index(part)
         rows = part[part["index"].astype(str) == kind].sort_values("value", ascending=False)
         has_ci = {"ci_low", "ci_high"} <= set(rows.columns)
-        clear = rows[rows["ci_low"] > 0] if has_ci else rows[rows["value"] > 0]
-        unclear = len(rows) - len(clear)
+        impossible = _impossible(rows)
+        seed = rows[(rows["input"].astype(str) == SEED) & ~impossible]
+        inputs = rows[rows["input"].astype(str) != SEED]
+        possible = inputs[~impossible.loc[inputs.index]]
+        clear = possible[possible["ci_low"] > 0] if has_ci else possible[possible["value"] > 0]
+        unclear = len(inputs) - len(clear)
         named = []
         for r in clear.head(TOP_INPUTS).itertuples(index=False):
             span = (
@@ -260,10 +341,42 @@ def _sensitivity_findings(table: pd.DataFrame) -> list[str]:
             )
             unit = f" {r.unit}" if kind in MORRIS_STATISTICS and r.unit else ""
             named.append(f"{r.input} ({kind} {text.number(r.value)}{unit}{span})")
-        out.append(
-            f"For {output}, the most influential inputs are {text.listing(named)}; "
-            f"{unclear} of {len(rows)} inputs are not distinguishable from 0."
-        )
+        found = convergences.get(str(output))
+        unsettled = " (not converged)" if found is not None and not found.converged else ""
+        if named:
+            sentence = (
+                f"For {output}{unsettled}, the most influential inputs are {text.listing(named)}; "
+                f"{unclear} of {len(inputs)} inputs are not distinguishable from 0"
+            )
+        else:
+            sentence = (
+                f"For {output}{unsettled}, no input's effect is distinguishable from 0 "
+                f"({unclear} of {len(inputs)} inputs)"
+            )
+        if len(seed) and (not has_ci or seed["ci_low"].iloc[0] > 0):
+            noise = seed.iloc[0]
+            if not len(clear) or noise["value"] > clear["value"].max():
+                span = (
+                    f", 95% interval {text.number(noise['ci_low'])} to "
+                    f"{text.number(noise['ci_high'])}"
+                    if has_ci
+                    else ""
+                )
+                sentence += (
+                    f"; seed noise (the seed's {kind} {text.number(noise['value'])}{span}) "
+                    "exceeds every input's effect: the runs differ more by their random seeds "
+                    "than by the inputs"
+                )
+        odd = rows[impossible]
+        if len(odd):
+            shown = text.listing(
+                [f"{r.input}'s {kind} {text.number(r.value)}" for r in odd.itertuples(index=False)]
+            )
+            sentence += (
+                f"; {shown} lie{'s' if len(odd) == 1 else ''} outside 0 to 1, where no share of "
+                "variance can be: a sign of too few samples, not a finding"
+            )
+        out.append(sentence + ".")
     return out
 
 
@@ -507,8 +620,15 @@ def _gains(results: Results, runs: pd.DataFrame, figs: _Figures) -> tuple[dict, 
     return _gain_lookup(levels), lookup, blocks
 
 
-def _sensitivity_section(table: pd.DataFrame, figs: _Figures) -> list[str]:
-    blocks = [page.items(_sensitivity_findings(table))]
+def _sensitivity_section(
+    table: pd.DataFrame, figs: _Figures, convergences: dict[str, Convergence] | None = None
+) -> list[str]:
+    convergences = convergences or {}
+    blocks = [page.items(_sensitivity_findings(table, convergences))]
+    said = [f"{output}: {found.line}." for output, found in convergences.items()]
+    unsettled = any(not found.converged for found in convergences.values())
+    if said:
+        blocks.append(page.items(said, "caveats" if unsettled else None))
     for i, output in enumerate(dict.fromkeys(table["output"])):
         path = figs.path(f"influence_{i + 1}.png")
         part = table[table["output"] == output]
@@ -517,10 +637,29 @@ def _sensitivity_section(table: pd.DataFrame, figs: _Figures) -> list[str]:
         blocks.append(page.figure(png, f"Influential inputs for {output}", figs.name(path)))
     numbers = [c for c in ("value", "ci_low", "ci_high") if c in table]
     columns = ["output", "input", "index", *numbers, "unit"]
-    rows = table[columns].head(200).itertuples(index=False)
-    cells = [[text.number(v) if isinstance(v, float) else v for v in row] for row in rows]
-    blocks.append(page.table(columns, cells, numeric=range(3, 3 + len(numbers))))
+    shown = table.head(200)
+    readings = _readings(shown)
+    rows = shown[columns].itertuples(index=False)
+    cells = [
+        [*(text.number(v) if isinstance(v, float) else v for v in row), reading]
+        for row, reading in zip(rows, readings, strict=True)
+    ]
+    blocks.append(page.table([*columns, "reading"], cells, numeric=range(3, 3 + len(numbers))))
     return blocks
+
+
+def _readings(table: pd.DataFrame) -> list[str]:
+    """How each index reads: indices.csv's finding (the console's rule: 'n.d.' is its
+    'not distinguishable from 0'), or a share outside 0 to 1 named as too few samples."""
+    found = table["finding"] if "finding" in table else pd.Series("", index=table.index)
+    impossible = _impossible(table)
+    out = []
+    for reading, odd in zip(found.fillna("").astype(str), impossible, strict=True):
+        if odd:
+            out.append("outside 0 to 1, impossible for a share: too few samples")
+        else:
+            out.append("n.d." if reading == NOT_DISTINGUISHABLE else reading)
+    return out
 
 
 def _sweep_section(results: Results) -> list[str]:
@@ -857,8 +996,10 @@ def build_report(
     elif results.summary is not None:
         findings += _run_findings(results, level_gains, only_first=False)
     indices = _indices(results)
+    convergences = _convergences(results)
+    findings[:0] = _convergence_findings(convergences)  # first: it says how far to trust the rest
     if indices is not None:
-        findings += _sensitivity_findings(indices)
+        findings += _sensitivity_findings(indices, convergences)
     findings += _sweep_findings(results)
     findings += _discovery_sentences(results)
     theory_check = theory.check(results)
@@ -904,7 +1045,7 @@ def build_report(
         figs.paths.append(figure_path)
     if indices is not None:
         body.append(page.heading(2, "Influential inputs (sensitivity analysis)", "sensitivity"))
-        body += _sensitivity_section(indices, figs)
+        body += _sensitivity_section(indices, figs, convergences)
     if results.sweep is not None:
         body.append(page.heading(2, "Sweep (sensitivity analysis)", "sweep"))
         body += _sweep_section(results)
