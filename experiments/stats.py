@@ -74,3 +74,15 @@ def direction(low: float, high: float) -> str:
     if np.isfinite(high) and high < 0:
         return "decrease"
     return "no clear change"
+
+
+GAIN_WORDS = {"increase": "gain", "decrease": "loss"}
+GAIN_METRICS = ("net_brain_gain",)  # where "brain gain" and "brain drain" are the field's words
+
+
+def change_word(metric: str, change: str) -> str:
+    """comparison.csv's `change` as the tables say it: 'gain' / 'loss' for net brain gain,
+    where more is a brain gain by definition, and the neutral 'increase' / 'decrease' for every
+    other metric (a fall in brain waste is no loss, a rise in emigration no gain). One rule for
+    the console, the report and comparison.csv."""
+    return GAIN_WORDS.get(change, change) if metric in GAIN_METRICS else change

@@ -153,6 +153,31 @@ def test_compare_report_states_the_numbers_of_comparison_csv(compared):
     assert sentence in words and "percentage points" in sentence
 
 
+def test_gain_and_loss_are_said_of_net_brain_gain_only(compared):
+    """A fall in brain waste is no "loss" and a rise in emigration no "gain": those words are
+    the field's for net brain gain only; other metrics change by increase / decrease, the words
+    of comparison.csv."""
+    from braingain.report.build import HEADLINE, _difference_cell
+
+    fall = pd.Series({"difference": -0.093, "ci_low": -0.12, "ci_high": -0.07})
+    assert ">decrease<" in _difference_cell("brain_waste_rate", {**fall, "change": "decrease"})
+    rise = pd.Series({"difference": 0.034, "ci_low": 0.023, "ci_high": 0.045, "change": "increase"})
+    assert ">increase<" in _difference_cell("skilled_emigration_rate", rise)
+    assert ">gain<" in _difference_cell("net_brain_gain", rise)
+    table = pd.read_csv(compared / "comparison.csv")
+    shown = table[table["level"].isin(["region", "world"])]
+    shown = shown[shown["metric"].isin(HEADLINE)]
+    clear = shown[shown["change"] != "no clear change"]
+    source = (compared / "report.html").read_text(encoding="utf-8")
+    start = source.index('id="differences"')
+    words = re.findall(
+        r'<span class="\w+">([a-z ]+)</span>', source[start : source.index("<h2", start)]
+    )
+    nbg = clear["metric"] == "net_brain_gain"
+    assert sum(w in ("gain", "loss") for w in words) == nbg.sum()
+    assert sum(w in ("increase", "decrease") for w in words) == (~nbg).sum()
+
+
 def _shown_numbers(words: str) -> list[float]:
     return [float(n) for n in re.findall(r"[-+]?\d+(?:\.\d+)?", words)]
 

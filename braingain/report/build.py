@@ -39,6 +39,7 @@ from experiments.sensitivity.analysis import (
     index_unit,
 )
 from experiments.sensitivity.schema import ExperimentTable
+from experiments.stats import change_word
 from experiments.store import atomic_write_text, check_writable_folder
 from experiments.units import POINTS, Display, display
 from simulation import PARAMETERS
@@ -460,7 +461,8 @@ def _difference_tables(results: Results, gains: dict) -> list[str]:
         page.paragraph(
             "What-if minus baseline, per region and the world: the mean over paired replications "
             "(same seeds) with its 95% t-interval, in percentage points (pp) of the share; gain "
-            "or loss when the interval excludes 0. Probability of gain: the share of paired "
+            "or loss of net brain gain, increase or decrease of the other metrics, when the "
+            "interval excludes 0. Probability of gain: the share of paired "
             "replications in which the what-if is higher."
         )
     ]
@@ -502,7 +504,7 @@ def _difference_cell(metric: str, row: pd.Series | None) -> str:
         return "n/a"
     low, high = (text.difference(metric, row[c], unit=False) for c in ("ci_low", "ci_high"))
     value = text.difference(metric, row["difference"], unit=False)
-    word = page.verdict(text.VERDICT[row["change"]])
+    word = page.verdict(change_word(metric, row["change"]))
     return f"{page.esc(value)} [{page.esc(low)}, {page.esc(high)}]<br>{word}"
 
 

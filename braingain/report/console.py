@@ -15,14 +15,11 @@ from rich.table import Table
 from experiments.areas import AREA_NAMES, WORLD_CODE
 from experiments.batch import Batch
 from experiments.compare import Comparison
+from experiments.stats import change_word
 from experiments.units import PERCENT, POINTS, Display, display, figure
 
 HEADLINE = ("skilled_emigration_rate", "human_capital", "net_brain_gain")
-VERDICT = {
-    "increase": ("gain", "green"),
-    "decrease": ("loss", "red"),
-    "no clear change": ("no clear change", "dim"),
-}
+COLOUR = {"gain": "green", "loss": "red", "increase": "bold", "decrease": "bold"}
 
 
 PIPED_WIDTH = 140  # two columns of small differences with their intervals fit unwrapped
@@ -144,7 +141,8 @@ def print_differences(
                     values += ["n/a", ""]
                     continue
                 r = row.loc[metric]
-                word, colour = VERDICT[r["change"]]
+                word = change_word(metric, r["change"])
+                colour = COLOUR.get(word, "dim")
                 values += [
                     _cell(r["difference"], r["ci_low"], r["ci_high"], display(metric), True),
                     f"[{colour}]{word}[/{colour}]",
@@ -152,5 +150,6 @@ def print_differences(
             table.add_row(AREA_NAMES.get(area, area), *values)
         console.print(table)
     console.print(
-        "pp: percentage points. gain / loss: the 95% CI excludes 0; no clear change: it spans 0.\n"
+        "pp: percentage points. gain / loss (net brain gain), increase / decrease (other "
+        "metrics): the 95% CI excludes 0; no clear change: it spans 0.\n"
     )

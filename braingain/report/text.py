@@ -11,7 +11,6 @@ from experiments.areas import AREA_NAMES
 from experiments.units import PERCENT, POINTS, Display, display, figure
 
 PP = POINTS
-VERDICT = {"increase": "gain", "decrease": "loss", "no clear change": "no clear change"}
 LABELS = {
     "net_brain_gain": "net brain gain",
     "human_capital": "human capital",
