@@ -297,6 +297,33 @@ def test_run_report_gives_levels_and_probability_of_brain_gain(ran):
     assert "seed 7" in words
 
 
+def test_few_replications_are_warned_of_and_a_rate_interval_stays_within_0_to_100(
+    ran, compared, tmp_path, capsys
+):
+    """3 replications (t quantile 4.3) give no meaningful interval: the report says so above
+    the levels and in its caveats, and so does the compare console; a share's t-interval that
+    reaches below 0% is cut to 0% and marked, never shown as a negative rate."""
+    folder = tmp_path / "few"
+    shutil.copytree(ran, folder)
+    summary = pd.read_csv(folder / "summary.csv")
+    last = (summary["year"] == summary["year"].max()) & (summary["level"] == "world")
+    summary.loc[last, "brain_waste_rate_ci_low"] = -0.232  # as 2 replications gave the trial
+    summary.to_csv(folder / "summary.csv", index=False)
+    assert main(["report", str(folder)]) == 0
+    words = _words(_parse(folder / "report.html"))
+    assert "Too few replications: with only 3 replications the 95% intervals are very wide" in words
+    mean = text.level("brain_waste_rate", summary.loc[last, "brain_waste_rate_mean"].iloc[0])
+    high = min(summary.loc[last, "brain_waste_rate_ci_high"].iloc[0], 1.0)
+    shown = [text.level("brain_waste_rate", v) for v in (0.0, high)]
+    assert f"{mean} [{shown[0]}, {shown[1]}] †" in words
+    assert "-23.2" not in words and "cut to the possible range" in words
+    base, alt = compared.parent / "base.toml", compared.parent / "alt.toml"
+    argv = ["compare", str(base), str(alt), "--workers", "1", "--out", str(compared)]
+    assert main([*argv, "--no-progress"]) == 0  # every run reused
+    console = " ".join(capsys.readouterr().out.split())
+    assert "Too few replications: with only 4 replications" in console  # under the tables
+
+
 ISHIGAMI = Path(__file__).resolve().parents[1] / "experiments" / "studies" / "ishigami.toml"
 SWEEP = """
 name = "sweep"

@@ -39,9 +39,9 @@ from experiments.sensitivity.analysis import (
     index_unit,
 )
 from experiments.sensitivity.schema import ExperimentTable
-from experiments.stats import change_word
+from experiments.stats import change_word, few_replications
 from experiments.store import atomic_write_text, check_writable_folder
-from experiments.units import POINTS, Display, display
+from experiments.units import POINTS, Display, display, within_range
 from simulation import PARAMETERS
 
 NBG, HC, SER, WASTE = (
@@ -53,6 +53,12 @@ NBG, HC, SER, WASTE = (
 HEADLINE = (NBG, HC, SER, WASTE)
 GAIN_METRICS = (NBG, HC)  # "gain" = the metric rises
 TOP_INPUTS = 3
+CUT_MARK = " †"
+CUT_NOTE = (
+    "† The 95% t-interval reached below 0% or above 100%, which no share can: it is cut to "
+    "the possible range. A t-interval from few replications is that wide; more replications "
+    "narrow it."
+)
 
 
 @dataclass
@@ -432,8 +438,14 @@ def _caveats(results: Results) -> list[str]:
         else "the model has not been calibrated to observed data for these results, so "
         "differences between scenarios deserve more trust than levels"
     )
+    fewest = min(reps) if reps else 0
+    warning = (
+        few_replications(fewest) if results.study is None or results.sweep is not None else None
+    )
     seed_noise = (
-        f"Intervals show the spread over {reps_text} replications with different random seeds "
+        (f"Too few replications: {warning}. " if warning else "")
+        + f"Intervals show the spread over {reps_text} replication{'' if reps == [1] else 's'} "
+        "with different random seeds "
         "(seed noise), not uncertainty about parameters or data"
         + (
             "; the sensitivity analysis below shows which inputs matter."
@@ -492,6 +504,9 @@ def _difference_tables(results: Results, gains: dict) -> list[str]:
             blocks.append(page.heading(3, f"{alt} − {results.baseline}, {year}"))
             pairs = int(cells["pairs"].max())
             blocks.append(page.paragraph(f"{pairs} paired replications.", "meta"))
+            warning = few_replications(pairs)
+            if warning:
+                blocks.append(page.paragraph(f"Too few replications: {warning}.", "caveats"))
             blocks.append(
                 page.table(headers, rows, numeric=range(1, len(headers)), raw=range(len(headers)))
             )
@@ -520,6 +535,7 @@ def _level_tables(results: Results, gains: dict) -> list[str]:
         )
     ]
     metrics = [m for m in HEADLINE if f"{m}_mean" in summary]
+    clipped = False
     for scenario in results.scenarios:
         name = scenario["name"]
         rows_all = summary[
@@ -543,15 +559,21 @@ def _level_tables(results: Results, gains: dict) -> list[str]:
                     else (lambda v, m=metric: text.level(m, v))
                 )
                 value = fmt(r[f"{metric}_mean"]) + (" pp" if in_points else "")
-                lo, hi = r[f"{metric}_ci_low"], r[f"{metric}_ci_high"]
+                lo, hi, cut = within_range(metric, r[f"{metric}_ci_low"], r[f"{metric}_ci_high"])
                 if np.isfinite(lo) and np.isfinite(hi):
-                    value += f" [{fmt(lo)}, {fmt(hi)}]"
+                    value += f" [{fmt(lo)}, {fmt(hi)}]{CUT_MARK if cut else ''}"
+                    clipped = clipped or cut
                 row.append(value)
             won = gains.get((name, area))
             row.append(text.share_of_runs(*won) if won else "—")
             rows.append(row)
         blocks.append(page.heading(3, f"{name}, {year}"))
+        warning = few_replications(int(scenario.get("replications", 0)))
+        if warning:
+            blocks.append(page.paragraph(f"Too few replications: {warning}.", "caveats"))
         blocks.append(page.table(headers, rows, numeric=range(1, len(headers))))
+    if clipped:
+        blocks.append(page.paragraph(CUT_NOTE, "meta"))
     return blocks
 
 

@@ -15,8 +15,8 @@ from rich.table import Table
 from experiments.areas import AREA_NAMES, WORLD_CODE
 from experiments.batch import Batch
 from experiments.compare import Comparison
-from experiments.stats import change_word
-from experiments.units import PERCENT, POINTS, Display, display, figure
+from experiments.stats import change_word, few_replications
+from experiments.units import PERCENT, POINTS, Display, display, figure, within_range
 
 HEADLINE = ("skilled_emigration_rate", "human_capital", "net_brain_gain")
 COLOUR = {"gain": "green", "loss": "red", "increase": "bold", "decrease": "bold"}
@@ -75,6 +75,7 @@ def print_baseline(comparison: Comparison, batch: Batch) -> None:
     table.add_column("region")
     for metric in HEADLINE:
         table.add_column(_header(metric, difference=False), justify="right")
+    clipped = False
     for area in _order(list(cells["area"].unique())):
         row = cells[cells["area"] == area].set_index("metric")
         values = []
@@ -83,15 +84,27 @@ def print_baseline(comparison: Comparison, batch: Batch) -> None:
                 values.append("n/a")
                 continue
             r = row.loc[metric]
-            values.append(_cell(r["mean"], r["ci_low"], r["ci_high"], display(metric), False))
+            low, high, cut = within_range(metric, r["ci_low"], r["ci_high"])
+            clipped = clipped or cut
+            cell = _cell(r["mean"], low, high, display(metric), False)
+            values.append(cell + ("*" if cut else ""))
         table.add_row(AREA_NAMES.get(area, area), *values)
     console = _console()
     console.print(table)
     console.print(
         "shares in percent (%), differences of shares in percentage points (pp). net brain "
         "gain: human capital with emigration minus without (the country's own people not "
-        "emigrating; same seeds, same immigrants); > 0 is a brain gain.\n"
+        "emigrating; same seeds, same immigrants); > 0 is a brain gain."
+        + (" *: the 95% interval is cut at 0% or 100%, where a share ends." if clipped else "")
+        + _few(base.replications)
+        + "\n"
     )
+
+
+def _few(replications: int) -> str:
+    """The warning of experiments.stats.few_replications as a sentence, or nothing."""
+    warning = few_replications(replications)
+    return f"\nToo few replications: {warning}." if warning else ""
 
 
 def print_differences(
@@ -151,5 +164,7 @@ def print_differences(
         console.print(table)
     console.print(
         "pp: percentage points. gain / loss (net brain gain), increase / decrease (other "
-        "metrics): the 95% CI excludes 0; no clear change: it spans 0.\n"
+        "metrics): the 95% CI excludes 0; no clear change: it spans 0."
+        + _few(int(broad["pairs"].min()))
+        + "\n"
     )
