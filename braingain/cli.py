@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run scenarios: metrics.parquet and summary.csv",
         description="Run every replication of one or more scenarios. Writes DIR/metrics.parquet "
         "(one row per scenario, replication, year and country; one column per metric) and "
-        "DIR/summary.csv (per scenario, area and year: mean and 95%% t-interval over "
+        "DIR/summary.csv (per scenario, area and year: mean and 95% t-interval over "
         "replications, for countries, regions and the world).",
     )
     run.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml", help=SCENARIO_FILES_HELP)
@@ -240,8 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare what-ifs with a baseline (paired replications)",
         description="Run BASE and each ALT with the same seeds and replications (common random "
         "numbers), then write DIR/comparison.csv: per country, region and the world, ALT - BASE "
-        "of every metric at the chosen years, the mean over paired replications and its 95%% "
-        "t-interval; and DIR/figures/*.png of the headline metrics over time with 95%% bands. "
+        "of every metric at the chosen years, the mean over paired replications and its 95% "
+        "t-interval; and DIR/figures/*.png of the headline metrics over time with 95% bands. "
         "Also writes metrics.parquet and summary.csv as `run` does.",
     )
     compare.add_argument(
@@ -574,7 +574,7 @@ def _add_report(commands: Any) -> None:
         description="Turn the output folder of `run`, `compare`/`main`, `sensitivity` or "
         "`discover` into one self-contained HTML file (figures embedded, no external "
         "resources) and PNG figures beside it: findings in plain words, caveats, per-region "
-        "differences with 95%% intervals and the probability of gain, fan charts, the "
+        "differences with 95% intervals and the probability of gain, fan charts, the "
         "assumptions with their sources, a quality card, and how to reproduce the results.",
     )
     report.add_argument("results", metavar="RESULTS_DIR", type=Path, help="a results folder")

@@ -208,3 +208,14 @@ def test_a_changed_scenario_is_refused_in_the_same_folder_until_overwrite(tmp_pa
     assert "different scenario named 'base'" in err and "--overwrite" in err
     assert "Traceback" not in err
     assert main(["run", str(base), "--out", out, "--no-progress", "--overwrite"]) == 0
+
+
+def test_no_help_text_shows_a_doubled_percent_sign():
+    """Help strings are %-formatted by argparse, descriptions are not: '95%%' in a description reads
+    '95%%' on screen. Every command's --help must show single percent signs."""
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    pages = {name: sub.format_help() for name, sub in commands.choices.items()}
+    assert {"run", "compare", "report"} <= set(pages)
+    assert [name for name, page in pages.items() if "%%" in page] == []
+    assert "95% t-interval" in pages["run"]
