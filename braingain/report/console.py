@@ -101,6 +101,15 @@ def print_baseline(comparison: Comparison, batch: Batch) -> None:
     )
 
 
+def _change_words(metrics: Sequence[str]) -> str:
+    """The legend's words for the metrics shown (experiments.stats.change_word)."""
+    gains = [m for m in metrics if change_word(m, "increase") == "gain"]
+    words = ["gain / loss (net brain gain)"] if gains else []
+    if len(gains) < len(metrics):
+        words.append("increase / decrease" + (" (other metrics)" if gains else ""))
+    return ", ".join(words)
+
+
 def _few(replications: int) -> str:
     """The warning of experiments.stats.few_replications as a sentence, or nothing."""
     warning = few_replications(replications)
@@ -163,8 +172,6 @@ def print_differences(
             table.add_row(AREA_NAMES.get(area, area), *values)
         console.print(table)
     console.print(
-        "pp: percentage points. gain / loss (net brain gain), increase / decrease (other "
-        "metrics): the 95% CI excludes 0; no clear change: it spans 0."
-        + _few(int(broad["pairs"].min()))
-        + "\n"
+        f"pp: percentage points. {_change_words(metrics)}: the 95% CI excludes 0; no clear "
+        "change: it spans 0." + _few(int(broad["pairs"].min())) + "\n"
     )
