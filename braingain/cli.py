@@ -228,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run scenarios: metrics.parquet and summary.csv",
         description="Run every replication of one or more scenarios. Writes DIR/metrics.parquet "
         "(one row per scenario, replication, year and country; one column per metric) and "
-        "DIR/summary.csv (per scenario, area and year: mean and 95%% t-interval over "
+        "DIR/summary.csv (per scenario, area and year: mean and 95% t-interval over "
         "replications, for countries, regions and the world).",
     )
     run.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml", help=SCENARIO_FILES_HELP)
@@ -241,8 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare what-ifs with a baseline (paired replications)",
         description="Run BASE and each ALT with the same seeds and replications (common random "
         "numbers), then write DIR/comparison.csv: per country, region and the world, ALT - BASE "
-        "of every metric at the chosen years, the mean over paired replications and its 95%% "
-        "t-interval; and DIR/figures/*.png of the headline metrics over time with 95%% bands. "
+        "of every metric at the chosen years, the mean over paired replications and its 95% "
+        "t-interval; and DIR/figures/*.png of the headline metrics over time with 95% bands. "
         "Also writes metrics.parquet and summary.csv as `run` does.",
     )
     compare.add_argument(
@@ -571,16 +571,18 @@ def _add_report(commands: Any) -> None:
         description="Turn the output folder of `run`, `compare`/`main`, `sensitivity` or "
         "`discover` into one self-contained HTML file (figures embedded, no external "
         "resources) and PNG figures beside it: findings in plain words, caveats, per-region "
-        "differences with 95%% intervals and the probability of gain, fan charts, the "
+        "differences with 95% intervals and the probability of gain, fan charts, the "
         "assumptions with their sources, a quality card, and how to reproduce the results.",
     )
     report.add_argument("results", metavar="RESULTS_DIR", type=Path, help="a results folder")
     report.add_argument(
         "--out",
-        metavar="FILE",
+        metavar="FOLDER|FILE.html",
         type=Path,
-        help="the HTML file to write (default: RESULTS_DIR/report.html); its PNG figures go to "
-        "a folder beside it named after it (report_figures/)",
+        help="a folder to write report.html into, as every command's --out is a folder, or an "
+        "HTML file name ending in .html (default: RESULTS_DIR/report.html); the PNG figures go "
+        "beside the page, in a folder named after it (report_figures/), and the theory "
+        "check's table in report_bdr_pattern.csv",
     )
     report.set_defaults(func=cmd_report)
 
@@ -588,12 +590,17 @@ def _add_report(commands: Any) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from braingain.report import write_report
 
-    report = write_report(args.results, args.out)
+    report = write_report(args.results, args.out, _stage)
     folder = report.figures[0].parent if report.figures else None
     also = f"; its {counted(len(report.figures), 'figure')} also in {folder}" if folder else ""
     tables = "".join(f"; table {path}" for path in report.tables)
     print(f"report: {report.path} (one self-contained HTML file{also}{tables})")
     return EXIT_OK
+
+
+def _stage(line: str) -> None:
+    """One short line per stage of a slow command, on stderr (stdout keeps the results)."""
+    print(f"braingain: {line}...", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,33 @@ from scipy import stats
 CONFIDENCE = 0.95
 
 
+MEANINGFUL_REPLICATIONS = 5
+
+
+def few_replications(n: int) -> str | None:
+    """A warning when n replications are too few for a meaningful 95% interval, else None.
+
+    Why 5: the t-interval's half-width is t(0.975, n - 1) x sd / sqrt(n), and with few
+    replications both factors fail: t is 12.7 at n = 2, 4.3 at 3 and 3.2 at 4 against 2.8 at 5
+    and 2.0 for many, so below 5 the interval is mostly the small-sample penalty (at n = 2 it
+    spans about 9 standard deviations of the runs each side, and a share's interval reaches
+    below 0%), and the sd itself rests on 1-3 degrees of freedom. From 5 on the interval
+    narrows roughly as 1 / sqrt(n), as readers expect."""
+    if n >= MEANINGFUL_REPLICATIONS:
+        return None
+    if n < 2:
+        return (
+            f"with {n} replication there is no interval and seed noise is not measured; "
+            f"use {MEANINGFUL_REPLICATIONS} or more replications (--replications)"
+        )
+    quantile = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1))
+    return (
+        f"with only {n} replications the 95% intervals are very wide and unreliable (t "
+        f"quantile {quantile:.1f}, against 2.8 at {MEANINGFUL_REPLICATIONS} replications and "
+        f"2.0 for many); use {MEANINGFUL_REPLICATIONS} or more replications (--replications)"
+    )
+
+
 def _t_quantiles(counts: np.ndarray, confidence: float) -> np.ndarray:
     """t(0.5 + confidence / 2, n - 1) for every count (NaN for n < 2), computed once per
     distinct n: a summary has millions of cells but a handful of replication counts."""
@@ -74,3 +101,15 @@ def direction(low: float, high: float) -> str:
     if np.isfinite(high) and high < 0:
         return "decrease"
     return "no clear change"
+
+
+GAIN_WORDS = {"increase": "gain", "decrease": "loss"}
+GAIN_METRICS = ("net_brain_gain",)  # where "brain gain" and "brain drain" are the field's words
+
+
+def change_word(metric: str, change: str) -> str:
+    """comparison.csv's `change` as the tables say it: 'gain' / 'loss' for net brain gain,
+    where more is a brain gain by definition, and the neutral 'increase' / 'decrease' for every
+    other metric (a fall in brain waste is no loss, a rise in emigration no gain). One rule for
+    the console, the report and comparison.csv."""
+    return GAIN_WORDS.get(change, change) if metric in GAIN_METRICS else change

@@ -84,11 +84,14 @@ def _tmp_name(path: Path) -> Path:
 def atomic_write_text(path: Path, text: str) -> None:
     """Write a file so that readers see the old or the new content, never a mix."""
     tmp = _tmp_name(path)
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:  # a failed write (a folder in the way, a full disk) leaves no temporary file
+        tmp.unlink(missing_ok=True)
     fsync_dir(path.parent)
 
 

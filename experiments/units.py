@@ -41,6 +41,24 @@ def display(metric: str) -> Display:
     return Display(1.0, unit, unit)
 
 
+def possible_range(metric: str) -> tuple[float, float] | None:
+    """The values a metric can take in the files: 0 to 1 for a share, None when unbounded
+    (differences, counts, the metric's own units)."""
+    unit = METRICS[metric].unit if metric in METRICS else ""
+    return (0.0, 1.0) if unit == "share" else None
+
+
+def within_range(metric: str, low: float, high: float) -> tuple[float, float, bool]:
+    """A level's interval cut to the metric's possible range, and whether it was cut: a
+    t-interval from few replications can reach below 0% or above 100%, which no share can."""
+    bounds = possible_range(metric)
+    if bounds is None:
+        return low, high, False
+    cut_low = max(low, bounds[0]) if math.isfinite(low) else low
+    cut_high = min(high, bounds[1]) if math.isfinite(high) else high
+    return cut_low, cut_high, (cut_low, cut_high) != (low, high)
+
+
 def model_difference(metric: str) -> str:
     """The files' unit of a difference of two values of the metric (what `display(metric)`
     shows as its `difference`): a share difference for a share or a share difference, the

@@ -218,3 +218,14 @@ def test_check_counts_in_plain_english(tmp_path, capsys):
     assert main(["check", str(file)]) == 0
     printed = capsys.readouterr().out
     assert "1 replication, seed 7, 1 parameter override, 1 event" in printed
+
+
+def test_no_help_text_shows_a_doubled_percent_sign():
+    """Help strings are %-formatted by argparse, descriptions are not: '95%%' in a description reads
+    '95%%' on screen. Every command's --help must show single percent signs."""
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    pages = {name: sub.format_help() for name, sub in commands.choices.items()}
+    assert {"run", "compare", "report"} <= set(pages)
+    assert [name for name, page in pages.items() if "%%" in page] == []
+    assert "95% t-interval" in pages["run"]

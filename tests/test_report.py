@@ -153,6 +153,31 @@ def test_compare_report_states_the_numbers_of_comparison_csv(compared):
     assert sentence in words and "percentage points" in sentence
 
 
+def test_gain_and_loss_are_said_of_net_brain_gain_only(compared):
+    """A fall in brain waste is no "loss" and a rise in emigration no "gain": those words are
+    the field's for net brain gain only; other metrics change by increase / decrease, the words
+    of comparison.csv."""
+    from braingain.report.build import HEADLINE, _difference_cell
+
+    fall = pd.Series({"difference": -0.093, "ci_low": -0.12, "ci_high": -0.07})
+    assert ">decrease<" in _difference_cell("brain_waste_rate", {**fall, "change": "decrease"})
+    rise = pd.Series({"difference": 0.034, "ci_low": 0.023, "ci_high": 0.045, "change": "increase"})
+    assert ">increase<" in _difference_cell("skilled_emigration_rate", rise)
+    assert ">gain<" in _difference_cell("net_brain_gain", rise)
+    table = pd.read_csv(compared / "comparison.csv")
+    shown = table[table["level"].isin(["region", "world"])]
+    shown = shown[shown["metric"].isin(HEADLINE)]
+    clear = shown[shown["change"] != "no clear change"]
+    source = (compared / "report.html").read_text(encoding="utf-8")
+    start = source.index('id="differences"')
+    words = re.findall(
+        r'<span class="\w+">([a-z ]+)</span>', source[start : source.index("<h2", start)]
+    )
+    nbg = clear["metric"] == "net_brain_gain"
+    assert sum(w in ("gain", "loss") for w in words) == nbg.sum()
+    assert sum(w in ("increase", "decrease") for w in words) == (~nbg).sum()
+
+
 def _shown_numbers(words: str) -> list[float]:
     return [float(n) for n in re.findall(r"[-+]?\d+(?:\.\d+)?", words)]
 
@@ -272,6 +297,33 @@ def test_run_report_gives_levels_and_probability_of_brain_gain(ran):
     assert "seed 7" in words
 
 
+def test_few_replications_are_warned_of_and_a_rate_interval_stays_within_0_to_100(
+    ran, compared, tmp_path, capsys
+):
+    """3 replications (t quantile 4.3) give no meaningful interval: the report says so above
+    the levels and in its caveats, and so does the compare console; a share's t-interval that
+    reaches below 0% is cut to 0% and marked, never shown as a negative rate."""
+    folder = tmp_path / "few"
+    shutil.copytree(ran, folder)
+    summary = pd.read_csv(folder / "summary.csv")
+    last = (summary["year"] == summary["year"].max()) & (summary["level"] == "world")
+    summary.loc[last, "brain_waste_rate_ci_low"] = -0.232  # as 2 replications gave the trial
+    summary.to_csv(folder / "summary.csv", index=False)
+    assert main(["report", str(folder)]) == 0
+    words = _words(_parse(folder / "report.html"))
+    assert "Too few replications: with only 3 replications the 95% intervals are very wide" in words
+    mean = text.level("brain_waste_rate", summary.loc[last, "brain_waste_rate_mean"].iloc[0])
+    high = min(summary.loc[last, "brain_waste_rate_ci_high"].iloc[0], 1.0)
+    shown = [text.level("brain_waste_rate", v) for v in (0.0, high)]
+    assert f"{mean} [{shown[0]}, {shown[1]}] †" in words
+    assert "-23.2" not in words and "cut to the possible range" in words
+    base, alt = compared.parent / "base.toml", compared.parent / "alt.toml"
+    argv = ["compare", str(base), str(alt), "--workers", "1", "--out", str(compared)]
+    assert main([*argv, "--no-progress"]) == 0  # every run reused
+    console = " ".join(capsys.readouterr().out.split())
+    assert "Too few replications: with only 4 replications" in console  # under the tables
+
+
 ISHIGAMI = Path(__file__).resolve().parents[1] / "experiments" / "studies" / "ishigami.toml"
 SWEEP = """
 name = "sweep"
@@ -389,6 +441,46 @@ def test_report_of_a_sweep_gives_its_table_and_maximum(tmp_path):
         assert f"{text.bare('returns', r.y_mean)} [{low}, {high}]" in words
 
 
+SEED_BOUND = (
+    SWEEP.replace('"sweep"', '"sobol"')
+    .replace("samples = 3", "samples = 4")
+    .replace("range = [0.0, 1.0]", "range = [0.5, 0.51]")  # inputs too weak to beat seed noise
+    + '[[inputs]]\nparameter = "perception_ict"\nrange = [0.0, 1.0]\n'
+)
+
+
+def test_an_unconverged_study_says_so_first_and_names_no_seed_or_impossible_index(tmp_path, capsys):
+    """The report leads with the console's convergence verdict (the same rule on
+    convergence.csv), calls seed noise seed noise, not an influential input, and names a share
+    of variance outside 0 to 1 as too few samples rather than a finding."""
+    file = tmp_path / "sobol.toml"
+    file.write_text(SEED_BOUND, encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["sensitivity", str(file), "--workers", "1", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    console = capsys.readouterr().out
+    verdict = next(line for line in console.splitlines() if "convergence:" in line)
+    assert "NOT converged: ST of recognition_base" in verdict
+    assert main(["report", str(out)]) == 0
+    words = _words(_parse(out / "report.html"))
+    findings = words[words.index("Findings") : words.index("Read with care")]
+    moved = verdict.split("NOT converged: ")[1].split(" (the ")[0]
+    assert findings.startswith("Findings The sensitivity study has NOT converged for y") and (
+        moved in findings
+    )
+    assert "influential inputs are seed" not in words
+    assert "seed noise (the seed's ST" in findings and "exceeds every input's effect" in findings
+    indices = pd.read_csv(out / "indices.csv")
+    total = (indices["input"] == "recognition_base") & (indices["index"] == "ST")
+    indices.loc[total, ["value", "ci_low", "ci_high", "finding"]] = [2.25, 0.19, 4.3, "above 0"]
+    indices.to_csv(out / "indices.csv", index=False)  # what N = 4 gave the README trial
+    assert main(["report", str(out)]) == 0
+    words = _words(_parse(out / "report.html"))
+    assert "influential inputs are recognition_base" not in words
+    assert "recognition_base's ST 2.25 lies outside 0 to 1" in words
+    assert "y recognition_base ST 2.25 0.19 4.30 share of variance outside 0 to 1" in words
+
+
 MORRIS_GAIN = (
     SWEEP.replace("noisy_linear", "linear_gain")
     .replace('"sweep"', '"morris"')
@@ -455,6 +547,27 @@ def test_bad_input_gets_one_line_and_exit_2(compared, tmp_path, capsys):
     shutil.copytree(compared, broken)
     (broken / "comparison.csv").write_text("baseline,alternative\nbase,alt\n")
     assert "lacks the columns" in _one_line_exit_2(["report", str(broken)], capsys)
+
+
+def test_out_is_a_folder_like_every_commands_and_a_bad_one_is_refused_first(
+    compared, tmp_path, monkeypatch, capsys
+):
+    """--out FOLDER writes report.html and its side files inside it; a destination that cannot
+    hold the report gets one line and exit 2 before any work, and nothing is left behind."""
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    assert main(["report", str(compared), "--out", str(folder)]) == 0
+    assert "writing" in capsys.readouterr().err  # a line per stage on stderr
+    assert _parse(folder / "report.html").problems == []
+    assert (folder / "report_figures" / "probability_of_gain.png").exists()
+    assert not list(folder.glob(".*.tmp"))
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    for bad in ("/proc/x.html", "/proc/reports", str(a_file), str(a_file / "r.html")):
+        message = _one_line_exit_2(["report", str(compared), "--out", bad], capsys)
+        assert bad.removesuffix("/r.html").removesuffix("/x.html") in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "reports"]
 
 
 def test_console_script_reports_bad_input_without_traceback(tmp_path):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shlex
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -27,13 +28,20 @@ from braingain.report.results import Results, load_results, planned_runs
 from experiments.areas import WORLD_CODE
 from experiments.sensitivity.analysis import (
     MORRIS_STATISTICS,
+    NOT_CHECKED,
+    NOT_DISTINGUISHABLE,
     SEED,
     SHARE_OF_VARIANCE,
+    Convergence,
+    convergence,
+    impossible_share,
     index_display,
     index_unit,
 )
-from experiments.store import atomic_write_text
-from experiments.units import POINTS, Display, display
+from experiments.sensitivity.schema import ExperimentTable
+from experiments.stats import change_word, few_replications
+from experiments.store import atomic_write_text, check_writable_folder
+from experiments.units import POINTS, Display, display, within_range
 from simulation import PARAMETERS
 
 NBG, HC, SER, WASTE = (
@@ -45,6 +53,12 @@ NBG, HC, SER, WASTE = (
 HEADLINE = (NBG, HC, SER, WASTE)
 GAIN_METRICS = (NBG, HC)  # "gain" = the metric rises
 TOP_INPUTS = 3
+CUT_MARK = " †"
+CUT_NOTE = (
+    "† The 95% t-interval reached below 0% or above 100%, which no share can: it is cut to "
+    "the possible range. A t-interval from few replications is that wide; more replications "
+    "narrow it."
+)
 
 
 @dataclass
@@ -241,15 +255,90 @@ def _main_index(part: pd.DataFrame) -> str:
     return kinds[0]
 
 
-def _sensitivity_findings(table: pd.DataFrame) -> list[str]:
+def _tolerance(study: dict) -> float:
+    """The study's convergence tolerance: from its manifest entry, or for a folder written
+    before the entry held it, from its experiment file's text (else the schema's default)."""
+    if "convergence_tolerance" in study:
+        return float(study["convergence_tolerance"])
+    try:
+        found = tomllib.loads(str(study.get("text") or "")).get("convergence_tolerance")
+    except tomllib.TOMLDecodeError:
+        found = None
+    default = ExperimentTable.model_fields["convergence_tolerance"].default
+    return float(found if isinstance(found, int | float) else default)
+
+
+def _convergences(results: Results) -> dict[str, Convergence]:
+    """Per output, the convergence verdict the console printed (the same rule on the same
+    convergence.csv: experiments.sensitivity.analysis.convergence)."""
+    study, frame = results.study, results.convergence
+    if not study or frame is None or study.get("method") in (None, "sweep"):
+        return {}
+    runs = (results.manifest.get("timings") or {}).get("runs_done")
+    out = {}
+    for output in dict.fromkeys(results.indices["output"] if results.indices is not None else []):
+        part = frame[frame["output"] == output]
+        found = convergence(
+            part,
+            str(study["method"]),
+            int(study.get("samples", 0)),
+            _tolerance(study),
+            int(runs) if runs is not None else None,
+        )
+        if found is not None:
+            out[str(output)] = found
+    return out
+
+
+def _convergence_findings(convergences: dict[str, Convergence]) -> list[str]:
+    """The study's convergence, first among the findings: the indices of an output that has
+    not converged are not yet results."""
+    out = []
+    for output, found in convergences.items():
+        if found.converged:
+            continue
+        if found.status == NOT_CHECKED:
+            out.append(f"For {output}, convergence was {found.line}.")
+        else:
+            out.append(
+                f"The sensitivity study has NOT converged for {output}, so its indices below "
+                f"are not yet results: {found.line.removeprefix('NOT converged: ')}."
+            )
+    return out
+
+
+def _impossible(rows: pd.DataFrame) -> pd.Series:
+    """Rows whose share of variance lies outside 0 to 1 (impossible_share)."""
+    high = rows["ci_high"] if "ci_high" in rows else pd.Series(np.nan, index=rows.index)
+    return pd.Series(
+        [
+            impossible_share(str(i), float(v), float(h))
+            for i, v, h in zip(rows["index"], rows["value"], high, strict=True)
+        ],
+        index=rows.index,
+        dtype=bool,
+    )
+
+
+def _sensitivity_findings(
+    table: pd.DataFrame, convergences: dict[str, Convergence] | None = None
+) -> list[str]:
+    """Per output, the inputs clearly above 0 by its main index. The seed is no input: its
+    share is seed noise, said apart and only when it exceeds every input's effect. A share
+    outside 0 to 1 is named as a sign of too few samples, never as an influence."""
+    convergences = convergences or {}
     out = []
     for output in dict.fromkeys(table["output"]):
         part = table[table["output"] == output]
         kind = _main_index(part)
         rows = part[part["index"].astype(str) == kind].sort_values("value", ascending=False)
         has_ci = {"ci_low", "ci_high"} <= set(rows.columns)
-        clear = rows[rows["ci_low"] > 0] if has_ci else rows[rows["value"] > 0]
-        unclear = len(rows) - len(clear)
+        impossible = _impossible(rows)
+        seed = rows[(rows["input"].astype(str) == SEED) & ~impossible]
+        inputs = rows[rows["input"].astype(str) != SEED]
+        possible = inputs[~impossible.loc[inputs.index]]
+        clear = possible[possible["ci_low"] > 0] if has_ci else possible[possible["value"] > 0]
+        unclear = len(inputs) - len(clear)
         named = []
         for r in clear.head(TOP_INPUTS).itertuples(index=False):
             span = (
@@ -259,10 +348,42 @@ def _sensitivity_findings(table: pd.DataFrame) -> list[str]:
             )
             unit = f" {r.unit}" if kind in MORRIS_STATISTICS and r.unit else ""
             named.append(f"{r.input} ({kind} {text.number(r.value)}{unit}{span})")
-        out.append(
-            f"For {output}, the most influential inputs are {text.listing(named)}; "
-            f"{unclear} of {len(rows)} inputs are not distinguishable from 0."
-        )
+        found = convergences.get(str(output))
+        unsettled = " (not converged)" if found is not None and not found.converged else ""
+        if named:
+            sentence = (
+                f"For {output}{unsettled}, the most influential inputs are {text.listing(named)}; "
+                f"{unclear} of {len(inputs)} inputs are not distinguishable from 0"
+            )
+        else:
+            sentence = (
+                f"For {output}{unsettled}, no input's effect is distinguishable from 0 "
+                f"({unclear} of {len(inputs)} inputs)"
+            )
+        if len(seed) and (not has_ci or seed["ci_low"].iloc[0] > 0):
+            noise = seed.iloc[0]
+            if not len(clear) or noise["value"] > clear["value"].max():
+                span = (
+                    f", 95% interval {text.number(noise['ci_low'])} to "
+                    f"{text.number(noise['ci_high'])}"
+                    if has_ci
+                    else ""
+                )
+                sentence += (
+                    f"; seed noise (the seed's {kind} {text.number(noise['value'])}{span}) "
+                    "exceeds every input's effect: the runs differ more by their random seeds "
+                    "than by the inputs"
+                )
+        odd = rows[impossible]
+        if len(odd):
+            shown = text.listing(
+                [f"{r.input}'s {kind} {text.number(r.value)}" for r in odd.itertuples(index=False)]
+            )
+            sentence += (
+                f"; {shown} lie{'s' if len(odd) == 1 else ''} outside 0 to 1, where no share of "
+                "variance can be: a sign of too few samples, not a finding"
+            )
+        out.append(sentence + ".")
     return out
 
 
@@ -317,8 +438,14 @@ def _caveats(results: Results) -> list[str]:
         else "the model has not been calibrated to observed data for these results, so "
         "differences between scenarios deserve more trust than levels"
     )
+    fewest = min(reps) if reps else 0
+    warning = (
+        few_replications(fewest) if results.study is None or results.sweep is not None else None
+    )
     seed_noise = (
-        f"Intervals show the spread over {reps_text} replications with different random seeds "
+        (f"Too few replications: {warning}. " if warning else "")
+        + f"Intervals show the spread over {reps_text} replication{'' if reps == [1] else 's'} "
+        "with different random seeds "
         "(seed noise), not uncertainty about parameters or data"
         + (
             "; the sensitivity analysis below shows which inputs matter."
@@ -346,7 +473,8 @@ def _difference_tables(results: Results, gains: dict) -> list[str]:
         page.paragraph(
             "What-if minus baseline, per region and the world: the mean over paired replications "
             "(same seeds) with its 95% t-interval, in percentage points (pp) of the share; gain "
-            "or loss when the interval excludes 0. Probability of gain: the share of paired "
+            "or loss of net brain gain, increase or decrease of the other metrics, when the "
+            "interval excludes 0. Probability of gain: the share of paired "
             "replications in which the what-if is higher."
         )
     ]
@@ -376,6 +504,9 @@ def _difference_tables(results: Results, gains: dict) -> list[str]:
             blocks.append(page.heading(3, f"{alt} − {results.baseline}, {year}"))
             pairs = int(cells["pairs"].max())
             blocks.append(page.paragraph(f"{pairs} paired replications.", "meta"))
+            warning = few_replications(pairs)
+            if warning:
+                blocks.append(page.paragraph(f"Too few replications: {warning}.", "caveats"))
             blocks.append(
                 page.table(headers, rows, numeric=range(1, len(headers)), raw=range(len(headers)))
             )
@@ -388,7 +519,7 @@ def _difference_cell(metric: str, row: pd.Series | None) -> str:
         return "n/a"
     low, high = (text.difference(metric, row[c], unit=False) for c in ("ci_low", "ci_high"))
     value = text.difference(metric, row["difference"], unit=False)
-    word = page.verdict(text.VERDICT[row["change"]])
+    word = page.verdict(change_word(metric, row["change"]))
     return f"{page.esc(value)} [{page.esc(low)}, {page.esc(high)}]<br>{word}"
 
 
@@ -404,6 +535,7 @@ def _level_tables(results: Results, gains: dict) -> list[str]:
         )
     ]
     metrics = [m for m in HEADLINE if f"{m}_mean" in summary]
+    clipped = False
     for scenario in results.scenarios:
         name = scenario["name"]
         rows_all = summary[
@@ -427,15 +559,21 @@ def _level_tables(results: Results, gains: dict) -> list[str]:
                     else (lambda v, m=metric: text.level(m, v))
                 )
                 value = fmt(r[f"{metric}_mean"]) + (" pp" if in_points else "")
-                lo, hi = r[f"{metric}_ci_low"], r[f"{metric}_ci_high"]
+                lo, hi, cut = within_range(metric, r[f"{metric}_ci_low"], r[f"{metric}_ci_high"])
                 if np.isfinite(lo) and np.isfinite(hi):
-                    value += f" [{fmt(lo)}, {fmt(hi)}]"
+                    value += f" [{fmt(lo)}, {fmt(hi)}]{CUT_MARK if cut else ''}"
+                    clipped = clipped or cut
                 row.append(value)
             won = gains.get((name, area))
             row.append(text.share_of_runs(*won) if won else "—")
             rows.append(row)
         blocks.append(page.heading(3, f"{name}, {year}"))
+        warning = few_replications(int(scenario.get("replications", 0)))
+        if warning:
+            blocks.append(page.paragraph(f"Too few replications: {warning}.", "caveats"))
         blocks.append(page.table(headers, rows, numeric=range(1, len(headers))))
+    if clipped:
+        blocks.append(page.paragraph(CUT_NOTE, "meta"))
     return blocks
 
 
@@ -506,8 +644,15 @@ def _gains(results: Results, runs: pd.DataFrame, figs: _Figures) -> tuple[dict, 
     return _gain_lookup(levels), lookup, blocks
 
 
-def _sensitivity_section(table: pd.DataFrame, figs: _Figures) -> list[str]:
-    blocks = [page.items(_sensitivity_findings(table))]
+def _sensitivity_section(
+    table: pd.DataFrame, figs: _Figures, convergences: dict[str, Convergence] | None = None
+) -> list[str]:
+    convergences = convergences or {}
+    blocks = [page.items(_sensitivity_findings(table, convergences))]
+    said = [f"{output}: {found.line}." for output, found in convergences.items()]
+    unsettled = any(not found.converged for found in convergences.values())
+    if said:
+        blocks.append(page.items(said, "caveats" if unsettled else None))
     for i, output in enumerate(dict.fromkeys(table["output"])):
         path = figs.path(f"influence_{i + 1}.png")
         part = table[table["output"] == output]
@@ -516,10 +661,29 @@ def _sensitivity_section(table: pd.DataFrame, figs: _Figures) -> list[str]:
         blocks.append(page.figure(png, f"Influential inputs for {output}", figs.name(path)))
     numbers = [c for c in ("value", "ci_low", "ci_high") if c in table]
     columns = ["output", "input", "index", *numbers, "unit"]
-    rows = table[columns].head(200).itertuples(index=False)
-    cells = [[text.number(v) if isinstance(v, float) else v for v in row] for row in rows]
-    blocks.append(page.table(columns, cells, numeric=range(3, 3 + len(numbers))))
+    shown = table.head(200)
+    readings = _readings(shown)
+    rows = shown[columns].itertuples(index=False)
+    cells = [
+        [*(text.number(v) if isinstance(v, float) else v for v in row), reading]
+        for row, reading in zip(rows, readings, strict=True)
+    ]
+    blocks.append(page.table([*columns, "reading"], cells, numeric=range(3, 3 + len(numbers))))
     return blocks
+
+
+def _readings(table: pd.DataFrame) -> list[str]:
+    """How each index reads: indices.csv's finding (the console's rule: 'n.d.' is its
+    'not distinguishable from 0'), or a share outside 0 to 1 named as too few samples."""
+    found = table["finding"] if "finding" in table else pd.Series("", index=table.index)
+    impossible = _impossible(table)
+    out = []
+    for reading, odd in zip(found.fillna("").astype(str), impossible, strict=True):
+        if odd:
+            out.append("outside 0 to 1, impossible for a share: too few samples")
+        else:
+            out.append("n.d." if reading == NOT_DISTINGUISHABLE else reading)
+    return out
 
 
 def _sweep_section(results: Results) -> list[str]:
@@ -835,11 +999,17 @@ def _file_description(entry: dict) -> str | None:
 
 
 # --- the page -------------------------------------------------------------------------------------
-def build_report(results: Results, out: Path) -> Report:
+def build_report(
+    results: Results, out: Path, progress: Callable[[str], None] | None = None
+) -> Report:
+    say = progress or (lambda _line: None)
     figs = _Figures(out.parent / f"{out.stem}_figures")
     body: list[str] = []
     metrics = list(HEADLINE)
+    if results.metrics_path:
+        say("reading the runs (metrics.parquet)")
     runs = analysis.area_runs(results, metrics) if results.metrics_path else pd.DataFrame()
+    say("drawing the figures")
     level_gains, gains, gain_figures = _gains(results, runs, figs)
 
     findings: list[str] = []
@@ -850,8 +1020,10 @@ def build_report(results: Results, out: Path) -> Report:
     elif results.summary is not None:
         findings += _run_findings(results, level_gains, only_first=False)
     indices = _indices(results)
+    convergences = _convergences(results)
+    findings[:0] = _convergence_findings(convergences)  # first: it says how far to trust the rest
     if indices is not None:
-        findings += _sensitivity_findings(indices)
+        findings += _sensitivity_findings(indices, convergences)
     findings += _sweep_findings(results)
     findings += _discovery_sentences(results)
     theory_check = theory.check(results)
@@ -897,13 +1069,14 @@ def build_report(results: Results, out: Path) -> Report:
         figs.paths.append(figure_path)
     if indices is not None:
         body.append(page.heading(2, "Influential inputs (sensitivity analysis)", "sensitivity"))
-        body += _sensitivity_section(indices, figs)
+        body += _sensitivity_section(indices, figs, convergences)
     if results.sweep is not None:
         body.append(page.heading(2, "Sweep (sensitivity analysis)", "sweep"))
         body += _sweep_section(results)
     if results.discoveries:
         body.append(page.heading(2, "Where the outcome flips (scenario discovery, PRIM)", "prim"))
         body += _discovery_section(results, figs)
+    say("writing the tables and the page")
     body.append(page.heading(2, "Assumptions and their sources", "assumptions"))
     body += _assumptions(results)
     body.append(page.heading(2, "Quality card", "quality"))
@@ -915,8 +1088,34 @@ def build_report(results: Results, out: Path) -> Report:
     return Report(out, figs.paths, [pattern_csv] if pattern_csv.exists() else [])
 
 
-def write_report(folder: Path | str, out: Path | str | None = None) -> Report:
-    """Read a results folder and write its report (default: FOLDER/report.html)."""
-    results = load_results(Path(folder))
-    target = Path(out) if out is not None else results.folder / "report.html"
-    return build_report(results, target)
+REPORT_FILE = "report.html"
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def report_target(folder: Path, out: Path | str | None) -> Path:
+    """Where the report goes, checked before any work: --out is a folder (report.html and its
+    side files inside it, as every other command's --out is a folder) unless it names an
+    .html file; no --out writes into the results folder. A destination that cannot hold the
+    report (a file, under a file, not writable, read-only) is refused with one line
+    (experiments.store.check_writable_folder)."""
+    if out is None:
+        check_writable_folder(folder, "results folder", "RESULTS_DIR, or --out elsewhere")
+        return folder / REPORT_FILE
+    out = Path(out)
+    if out.suffix.lower() in HTML_SUFFIXES and not out.is_dir():
+        check_writable_folder(out.parent, "folder of --out", "--out FOLDER or FILE.html")
+        return out
+    check_writable_folder(out, "--out folder", "--out FOLDER or FILE.html")
+    return out / REPORT_FILE
+
+
+def write_report(
+    folder: Path | str,
+    out: Path | str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
+    """Read a results folder and write its report (default: FOLDER/report.html; --out a
+    folder or an .html file, see report_target). `progress` hears one short line per stage."""
+    results = load_results(Path(folder))  # bad input is refused before any line of progress
+    target = report_target(results.folder, out)
+    return build_report(results, target, progress)

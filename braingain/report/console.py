@@ -15,14 +15,11 @@ from rich.table import Table
 from experiments.areas import AREA_NAMES, WORLD_CODE
 from experiments.batch import Batch
 from experiments.compare import Comparison
-from experiments.units import PERCENT, POINTS, Display, display, figure
+from experiments.stats import change_word, few_replications
+from experiments.units import PERCENT, POINTS, Display, display, figure, within_range
 
 HEADLINE = ("skilled_emigration_rate", "human_capital", "net_brain_gain")
-VERDICT = {
-    "increase": ("gain", "green"),
-    "decrease": ("loss", "red"),
-    "no clear change": ("no clear change", "dim"),
-}
+COLOUR = {"gain": "green", "loss": "red", "increase": "bold", "decrease": "bold"}
 
 
 PIPED_WIDTH = 140  # two columns of small differences with their intervals fit unwrapped
@@ -78,6 +75,7 @@ def print_baseline(comparison: Comparison, batch: Batch) -> None:
     table.add_column("region")
     for metric in HEADLINE:
         table.add_column(_header(metric, difference=False), justify="right")
+    clipped = False
     for area in _order(list(cells["area"].unique())):
         row = cells[cells["area"] == area].set_index("metric")
         values = []
@@ -86,15 +84,36 @@ def print_baseline(comparison: Comparison, batch: Batch) -> None:
                 values.append("n/a")
                 continue
             r = row.loc[metric]
-            values.append(_cell(r["mean"], r["ci_low"], r["ci_high"], display(metric), False))
+            low, high, cut = within_range(metric, r["ci_low"], r["ci_high"])
+            clipped = clipped or cut
+            cell = _cell(r["mean"], low, high, display(metric), False)
+            values.append(cell + ("*" if cut else ""))
         table.add_row(AREA_NAMES.get(area, area), *values)
     console = _console()
     console.print(table)
     console.print(
         "shares in percent (%), differences of shares in percentage points (pp). net brain "
         "gain: human capital with emigration minus without (the country's own people not "
-        "emigrating; same seeds, same immigrants); > 0 is a brain gain.\n"
+        "emigrating; same seeds, same immigrants); > 0 is a brain gain."
+        + (" *: the 95% interval is cut at 0% or 100%, where a share ends." if clipped else "")
+        + _few(base.replications)
+        + "\n"
     )
+
+
+def _change_words(metrics: Sequence[str]) -> str:
+    """The legend's words for the metrics shown (experiments.stats.change_word)."""
+    gains = [m for m in metrics if change_word(m, "increase") == "gain"]
+    words = ["gain / loss (net brain gain)"] if gains else []
+    if len(gains) < len(metrics):
+        words.append("increase / decrease" + (" (other metrics)" if gains else ""))
+    return ", ".join(words)
+
+
+def _few(replications: int) -> str:
+    """The warning of experiments.stats.few_replications as a sentence, or nothing."""
+    warning = few_replications(replications)
+    return f"\nToo few replications: {warning}." if warning else ""
 
 
 def print_differences(
@@ -144,7 +163,8 @@ def print_differences(
                     values += ["n/a", ""]
                     continue
                 r = row.loc[metric]
-                word, colour = VERDICT[r["change"]]
+                word = change_word(metric, r["change"])
+                colour = COLOUR.get(word, "dim")
                 values += [
                     _cell(r["difference"], r["ci_low"], r["ci_high"], display(metric), True),
                     f"[{colour}]{word}[/{colour}]",
@@ -152,5 +172,6 @@ def print_differences(
             table.add_row(AREA_NAMES.get(area, area), *values)
         console.print(table)
     console.print(
-        "pp: percentage points. gain / loss: the 95% CI excludes 0; no clear change: it spans 0.\n"
+        f"pp: percentage points. {_change_words(metrics)}: the 95% CI excludes 0; no clear "
+        "change: it spans 0." + _few(int(broad["pairs"].min())) + "\n"
     )

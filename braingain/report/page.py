@@ -19,7 +19,7 @@ th, td { border: 1px solid #d5dbdb; padding: 0.25em 0.55em; text-align: left;
          vertical-align: top; }
 th { background: #f4f6f6; } td.num { text-align: right; white-space: nowrap; }
 .gain { color: #1e8449; font-weight: bold; } .loss { color: #b03a2e; font-weight: bold; }
-.unclear { color: #7f8c8d; }
+.unclear { color: #7f8c8d; } .clear { font-weight: bold; }
 figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #eaeded; }
 figcaption { font-size: 0.85em; color: #566573; }
 code, pre { background: #f4f6f6; padding: 0.1em 0.3em; font-size: 0.9em; }
@@ -50,7 +50,9 @@ def items(lines: Sequence[str], cls: str | None = None, raw: bool = False) -> st
 
 
 def verdict(word: str) -> str:
-    cls = {"gain": "gain", "loss": "loss"}.get(word, "unclear")
+    cls = {"gain": "gain", "loss": "loss", "increase": "clear", "decrease": "clear"}.get(
+        word, "unclear"
+    )
     return f'<span class="{cls}">{esc(word)}</span>'
 
 

@@ -24,6 +24,7 @@ SUMMARY = "summary.csv"
 METRICS = "metrics.parquet"
 COMPARISON = "comparison.csv"
 INDICES = "indices.csv"
+CONVERGENCE = "convergence.csv"
 SWEEP = "sweep.csv"
 DISCOVERY = "discovery"  # braingain discover writes DIR/discovery/<output>_<side>_<threshold>/
 BOX = "box.csv"
@@ -76,6 +77,7 @@ class Results:
     metrics_path: Path | None = None
     comparison: pd.DataFrame | None = None
     indices: pd.DataFrame | None = None
+    convergence: pd.DataFrame | None = None  # convergence.csv of a study: indices at N/2 and N
     sweep: pd.DataFrame | None = None
     study: dict[str, Any] | None = None  # the manifest entry of a sensitivity study
     discoveries: list[Discovery] = field(default_factory=list)
@@ -247,6 +249,8 @@ def load_results(folder: Path) -> Results:
         )  # fmt: skip
     if has_indices:
         results.indices = _csv(folder / INDICES, {"output", "input", "value"})
+        if (folder / CONVERGENCE).exists():
+            results.convergence = _csv(folder / CONVERGENCE, {"output", "input", "index", "change"})
     if not results.kinds:
         raise UserError(f"{folder}: holds no result the report can read; {WHAT_IS_A_RESULT}")
     return results

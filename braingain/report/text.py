@@ -8,10 +8,9 @@ from __future__ import annotations
 import math
 
 from experiments.areas import AREA_NAMES
-from experiments.units import PERCENT, POINTS, Display, display, figure
+from experiments.units import PERCENT, POINTS, Display, display, figure, within_range
 
 PP = POINTS
-VERDICT = {"increase": "gain", "decrease": "loss", "no clear change": "no clear change"}
 LABELS = {
     "net_brain_gain": "net brain gain",
     "human_capital": "human capital",
@@ -97,7 +96,9 @@ def interval(metric: str, low: float, high: float, as_difference: bool) -> str:
         lo, hi = difference(metric, low, unit=False), difference(metric, high, unit=False)
         unit = f" {PP}" if shown.difference == POINTS else ""
         return f"95% interval {lo} to {hi}{unit}"
-    return f"95% interval {level(metric, low)} to {level(metric, high)}"
+    low, high, cut = within_range(metric, low, high)
+    note = ", cut to the possible 0% to 100%" if cut else ""
+    return f"95% interval {level(metric, low)} to {level(metric, high)}{note}"
 
 
 def share_of_runs(gains: int, n: int) -> str:

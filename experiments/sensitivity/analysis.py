@@ -62,6 +62,18 @@ def finding(value: float, low: float, high: float, share: bool = True) -> str:
     return NEGLIGIBLE if share and value < NEGLIGIBLE_BELOW else ABOVE
 
 
+def impossible_share(index: str, value: float, high: float) -> bool:
+    """A share of variance (Sobol's S1, S2 and ST, FAST's, delta's, the seed's) estimated
+    outside 0 to 1, where no share can lie: the estimator's noise at too few samples (Sobol's
+    estimators are unbiased, not bounded, so small N gives ST 2.25 or S1 -0.4), never a finding.
+    An estimate below 0 whose interval reaches 0 is already 'not distinguishable from 0' and not
+    flagged again; an estimate inside 0 to 1 whose interval crosses a bound is only uncertain.
+    Morris statistics carry the output's unit and have no such bound."""
+    if index in MORRIS_STATISTICS or not np.isfinite(value):
+        return False
+    return value > 1 or (value < 0 and np.isfinite(high) and high < 0)
+
+
 def analysis_seed(experiment: Experiment) -> int:
     """The seed of SALib's bootstrap intervals, never 0: SALib 1.6's sobol, fast and delta
     analyses skip seeding when given 0 (`if seed:`), which would make the intervals of a file
@@ -475,32 +487,67 @@ def _seed_words(analysis: OutputAnalysis, experiment: Experiment) -> list[str]:
     ]
 
 
-def _convergence_words(analysis: OutputAnalysis, experiment: Experiment, runs: int) -> list[str]:
-    method, n = experiment.method, experiment.samples
+CONVERGED, NOT_CONVERGED, NOT_CHECKED = "converged", "NOT converged", "not checked"
+
+
+@dataclass(frozen=True)
+class Convergence:
+    """Whether an output's indices have settled: the one rule behind the console, report.txt
+    and `braingain report`. `line` says it in words (after 'convergence: ')."""
+
+    status: str  # CONVERGED, NOT_CONVERGED or NOT_CHECKED
+    line: str
+
+    @property
+    def converged(self) -> bool:
+        return self.status == CONVERGED
+
+
+def convergence(
+    frame: pd.DataFrame, method: str, samples: int, tolerance: float, runs: int | None = None
+) -> Convergence | None:
+    """The verdict on one output's convergence.csv rows (indices from the first half of the
+    design beside all of it): converged when no index moved by more than `tolerance`. None for
+    a sweep (no indices). `runs`, if known, is named as reused by a bigger study."""
+    n = samples
     if method == "sweep":
-        return []
+        return None
     if method == "fast":
-        return [
-            "  convergence: not checked (FAST designs at N/2 and N do not nest); rerun with "
-            f"--samples {2 * n} and compare. FAST's intervals come from a bootstrap SALib calls "
-            "indicative only"
-        ]
-    frame = analysis.convergence
+        return Convergence(
+            NOT_CHECKED,
+            f"not checked (FAST designs at N/2 and N do not nest); rerun with --samples {2 * n} "
+            "and compare. FAST's intervals come from a bootstrap SALib calls indicative only",
+        )
     if frame.empty:
-        return [f"  convergence: too few complete blocks to check; run with --samples {2 * n}"]
+        return Convergence(
+            NOT_CHECKED, f"too few complete blocks to check; run with --samples {2 * n}"
+        )
     worst = frame.loc[frame["change"].idxmax()]
-    tolerance = experiment.convergence_tolerance
     half = n // 2
     if worst["change"] <= tolerance:
-        return [
-            f"  convergence: indices at N/2 = {half} and N = {n} differ by at most "
-            f"{worst['change']:.3f} (tolerance {tolerance}): converged"
-        ]
-    return [
-        f"  convergence: NOT converged: {worst['index']} of {worst['input']} moved by "
-        f"{worst['change']:.3f} between N/2 = {half} and N = {n} (tolerance {tolerance}); more "
-        f"samples are needed: run again with --samples {2 * n} (the {runs} runs done are reused)"
-    ]
+        return Convergence(
+            CONVERGED,
+            f"indices at N/2 = {half} and N = {n} differ by at most {worst['change']:.3f} "
+            f"(tolerance {tolerance}): converged",
+        )
+    reused = f"the {runs} runs done" if runs is not None else "the runs done"
+    return Convergence(
+        NOT_CONVERGED,
+        f"{NOT_CONVERGED}: {worst['index']} of {worst['input']} moved by {worst['change']:.3f} "
+        f"between N/2 = {half} and N = {n} (tolerance {tolerance}); more samples are needed: "
+        f"run again with --samples {2 * n} ({reused} are reused)",
+    )
+
+
+def _convergence_words(analysis: OutputAnalysis, experiment: Experiment, runs: int) -> list[str]:
+    found = convergence(
+        analysis.convergence,
+        experiment.method,
+        experiment.samples,
+        experiment.convergence_tolerance,
+        runs,
+    )
+    return [] if found is None else [f"  convergence: {found.line}"]
 
 
 # --- sweep ---------------------------------------------------------------------------------------

@@ -148,6 +148,7 @@ class Experiment:
             "samples": self.samples,
             "replications": self.replications,
             "sample_seed": self.sample_seed,
+            "convergence_tolerance": self.convergence_tolerance,
             "base_scenario": {
                 "sources": [{"file": f, "text": t} for f, t in self.scenario.sources],
                 "world": self.scenario.world_ref,
