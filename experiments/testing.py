@@ -169,3 +169,17 @@ year = 2002
 countries = ["all"]
 convention = "global"
 """
+
+
+def refuse_writes_into(monkeypatch: Any, folder: Path, code: int) -> None:
+    """Make every write into `folder` fail with OSError `code` (e.g. EROFS, EACCES), as a
+    read-only filesystem or a folder without write permission would: tests run as root, which
+    ignores permissions, and cannot mount, so they fail the write itself (os.open)."""
+    real_open = os.open
+
+    def refusing_open(path, flags, *args, **kwargs):
+        if Path(path).parent == folder and flags & (os.O_WRONLY | os.O_RDWR):
+            raise OSError(code, os.strerror(code), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing_open)

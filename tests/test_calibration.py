@@ -29,6 +29,7 @@ from calibration.run import run_calibration
 from calibration.testing import synthetic_targets
 from experiments.runner import RunnerOptions
 from experiments.scenario import load_scenarios
+from experiments.testing import refuse_writes_into
 
 BRAINGAIN = str(Path(sys.executable).with_name("braingain"))
 ROOT = Path(__file__).resolve().parents[1]
@@ -499,14 +500,7 @@ def test_a_write_calibrated_folder_that_refuses_writes_exits_2(code, tmp_path, c
     path = analytic_folder(tmp_path)
     locked = tmp_path / "locked"
     locked.mkdir()
-    real_open = os.open
-
-    def refusing_open(file, flags, *args, **kwargs):
-        if Path(file).parent == locked and flags & (os.O_WRONLY | os.O_RDWR):
-            raise OSError(code, os.strerror(code), str(file))
-        return real_open(file, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", refusing_open)
+    refuse_writes_into(monkeypatch, locked, code)
     out = tmp_path / "out"
     command = ["calibrate", str(path), "--out", str(out), "--workers", "1", "--no-progress"]
     assert main([*command, "--write-calibrated", str(locked / "calibrated.toml")]) == 2

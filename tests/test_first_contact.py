@@ -33,7 +33,7 @@ from experiments.figures import difference_figure, level_figure
 from experiments.runner import RunnerOptions, run_batch
 from experiments.scenario import load_scenarios
 from experiments.shipped import shipped_scenarios
-from experiments.testing import WHAT_IF, scenario_text
+from experiments.testing import WHAT_IF, refuse_writes_into, scenario_text
 from experiments.units import POINTS, display
 from experiments.units import figure as written
 from simulation import METRICS, parameter_table
@@ -137,14 +137,7 @@ def test_an_out_that_refuses_the_first_write_exits_2_naming_it(code, tmp_path, c
     scenario = tiny(tmp_path, "x", replications=1)
     out = tmp_path / "readonly"
     out.mkdir()
-    real_open = os.open
-
-    def refusing_open(path, flags, *args, **kwargs):
-        if Path(path).parent == out and flags & (os.O_WRONLY | os.O_RDWR):
-            raise OSError(code, os.strerror(code), str(path))
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", refusing_open)
+    refuse_writes_into(monkeypatch, out, code)
     assert main(["run", str(scenario), "--out", str(out), "--no-progress"]) == 2
     _refused(capsys.readouterr().err, f"{out}: cannot write there ({os.strerror(code)})")
     assert list(out.iterdir()) == [], "nothing written, nothing run"

@@ -158,16 +158,21 @@ name = "gain"
 """
 
 
-@pytest.fixture(scope="module")
-def linear_study(tmp_path_factory) -> Path:
-    """Gain = slope x recognition_base + small seed noise; perception_ict does nothing."""
-    folder = tmp_path_factory.mktemp("linear")
-    file = folder / "linear.toml"
-    file.write_text(LINEAR, encoding="utf-8")
+def _run_and_analyze(tmp_path_factory, name: str, text: str) -> Path:
+    """The study of experiment file `text`, run on two workers and analysed, in a new folder."""
+    folder = tmp_path_factory.mktemp(name)
+    file = folder / f"{name}.toml"
+    file.write_text(text, encoding="utf-8")
     out = folder / "out"
     done = run_study(load_experiment(file), out, RunnerOptions(workers=2, progress=False))
     analyze_study(done.batch.design, done.result.metrics_path, out)
     return out
+
+
+@pytest.fixture(scope="module")
+def linear_study(tmp_path_factory) -> Path:
+    """Gain = slope x recognition_base + small seed noise; perception_ict does nothing."""
+    return _run_and_analyze(tmp_path_factory, "linear", LINEAR)
 
 
 def test_prim_finds_the_box_where_the_output_crosses_the_threshold(linear_study):
@@ -232,13 +237,7 @@ GAIN = (
 def gain_study(tmp_path_factory) -> Path:
     """net_brain_gain = slope x recognition_base / 100 + noise: up to about 3.5 percentage
     points on the console, a difference of fractions up to about 0.035 in the files."""
-    folder = tmp_path_factory.mktemp("gain")
-    file = folder / "gain.toml"
-    file.write_text(GAIN, encoding="utf-8")
-    out = folder / "out"
-    done = run_study(load_experiment(file), out, RunnerOptions(workers=2, progress=False))
-    analyze_study(done.batch.design, done.result.metrics_path, out)
-    return out
+    return _run_and_analyze(tmp_path_factory, "gain", GAIN)
 
 
 def test_discover_reads_and_prints_the_threshold_in_the_consoles_unit(gain_study, capsys):
