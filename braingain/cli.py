@@ -617,10 +617,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
+def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The parser of one subcommand (argparse itself reports leftover arguments from the top
+    parser, whose hint would be `braingain --help`)."""
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return commands.choices[command]
+
+
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # said by the command's parser, so the hint is `braingain COMMAND --help`
+            _command_parser(parser, args.command).error(
+                f"unrecognized arguments: {' '.join(unknown)}"
+            )
     except SystemExit as exc:  # --help, or a bad option (argparse printed why)
         return int(exc.code or 0)
     if args.command in ("run", "compare", "main", "sensitivity") and not args.scheduler:

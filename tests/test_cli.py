@@ -229,3 +229,16 @@ def test_no_help_text_shows_a_doubled_percent_sign():
     assert {"run", "compare", "report"} <= set(pages)
     assert [name for name, page in pages.items() if "%%" in page] == []
     assert "95% t-interval" in pages["run"]
+
+
+@pytest.mark.parametrize("command", ["report", "discover", "check", "hindcast", "list", "run"])
+def test_an_unknown_option_points_to_the_commands_own_help(command, capsys):
+    """Leftover arguments were reported by the top parser, whose hint `braingain --help` sent
+    the user away from the command's own options (README trial 2)."""
+    given = {"list": [], "discover": ["x", "--output", "y", "--threshold", "0"]}
+    argv = [command, *given.get(command, ["x"]), "--no-such-option"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("braingain: error: unrecognized arguments: --no-such")
+    assert err[0].endswith(f"see `braingain {command} --help`")
