@@ -419,6 +419,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     summary = write_summary(result.metrics_path, batch, out)
     print(f"wrote {result.metrics_path} and {summary}")
+    if result.done or result.skipped:
+        print(f"to read them: braingain report {out} (tables, figures and findings in one page)")
     return EXIT_FAILED_RUNS if result.failed else EXIT_OK
 
 

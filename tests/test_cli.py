@@ -128,7 +128,11 @@ def test_run_writes_metrics_and_summary(tmp_path, capsys):
         summary.columns
     )
     assert (out / "manifest.json").exists() and (out / "ledger.jsonl").exists()
-    assert "6 runs" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "6 runs" in printed
+    hint = f"to read them: braingain report {out} "  # the numbers are in files: say how to read
+    assert hint in printed
+    assert main(["report", str(out)]) == 0 and (out / "report.html").is_file()
 
 
 def test_compare_of_identical_scenarios_gives_exactly_zero(tmp_path):
