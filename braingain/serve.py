@@ -46,10 +46,18 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
+SOLARA_COOKIE_WARNING = "Cookies with samesite=none require https"
+
+
 def server_environment(world: str) -> dict[str, str]:
     env = dict(os.environ)
     env[WORLD_VARIABLE] = world
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    # Solara warns on every first page load from 127.0.0.1 that cross-site cookies need https
+    # and falls back to same-site cookies, which is all a classroom app (not embedded in another
+    # site's iframe) needs: the 12-line warning only alarmed teachers
+    warnings = [env.get("PYTHONWARNINGS", ""), f"ignore:{SOLARA_COOKIE_WARNING}:UserWarning"]
+    env["PYTHONWARNINGS"] = ",".join(w for w in warnings if w)
     return env
 
 

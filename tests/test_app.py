@@ -204,7 +204,8 @@ def _chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def app_server(tmp_path_factory):
+    """`braingain viz` on a free loopback port: (its URL, the file of its console output)."""
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
     env = dict(os.environ, SOLARA_ASSETS_CDN="http://127.0.0.1:9/no-cdn/")  # no fallback
@@ -228,13 +229,18 @@ def app_url(tmp_path_factory):
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the app did not start: {log.read_text()[-2000:]}")
             time.sleep(0.5)
-        yield url
+        yield url, log
     finally:
         server.terminate()
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@pytest.fixture(scope="module")
+def app_url(app_server):
+    return app_server[0]
 
 
 @pytest.fixture(scope="module")
@@ -382,3 +388,13 @@ def test_export_downloads_png_and_csv(session, tmp_path):
     header, *rows = csv_path.read_text().splitlines()
     assert "net_brain_gain" in header.split(",")
     assert len(rows) == 2 * 16  # years 2000 and 2001, 16 countries
+
+
+def test_the_teachers_console_shows_the_url_and_no_solara_cookie_warning(session, app_server):
+    """Solara warned on the first page load from 127.0.0.1 that cross-site cookies need https
+    (12 lines a teacher reads as an error; README trial 2); the app needs no cross-site cookie."""
+    url, log = app_server
+    session.page.reload()  # a page load after the server's first one
+    console = log.read_text()
+    assert url.rstrip("/") in console
+    assert "samesite" not in console.lower() and "Traceback" not in console
