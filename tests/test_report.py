@@ -25,6 +25,7 @@ import pandas as pd
 import pytest
 
 from braingain.cli import main
+from braingain.parameter_basis import basis_sentence
 from braingain.report import text
 from braingain.report.theory import TITLE, verdict
 from experiments.pattern import DEVELOPING_GDP, Pattern, brain_gain_pattern, country_table
@@ -295,6 +296,9 @@ def test_run_report_gives_levels_and_probability_of_brain_gain(ran):
     assert manifest["git"]["commit"] is None or manifest["git"]["commit"] in words
     assert f"braingain {manifest['versions']['braingain']}" in words
     assert "seed 7" in words
+    # the model's caveats and its parameter table, each default's basis counted once
+    assert "What the model leaves out" in words and basis_sentence() in words
+    assert "recognition_base" in words and "sourced" not in words
 
 
 def test_few_replications_are_warned_of_and_a_rate_interval_stays_within_0_to_100(
@@ -374,6 +378,9 @@ def test_report_of_a_sensitivity_study_shows_its_indices(studied, tmp_path):
     assert "80 runs" in words and "sample seed 42" in words
     assert "ishigami: Analytic test function with known Sobol indices." in words
     assert "Scenario discovery not part of these results" in words
+    # a test function's study: the model's simplifications and parameter table do not apply
+    assert "These results come from the study's function 'ishigami', not from the migr" in words
+    assert "What the model leaves out" not in words and "recognition_base" not in words
 
 
 def test_report_shows_what_discover_wrote(studied, tmp_path, capsys):

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from braingain.parameter_basis import basis, basis_sentence
 from braingain.report import analysis, figures, page, text, theory
 from braingain.report.calibration import Calibrated, calibration_of, parameter_values
 from braingain.report.results import Results, load_results, planned_runs
@@ -42,7 +43,7 @@ from experiments.sensitivity.schema import ExperimentTable
 from experiments.stats import change_word, few_replications
 from experiments.store import atomic_write_text, check_writable_folder
 from experiments.units import POINTS, Display, display, within_range
-from simulation import PARAMETERS
+from simulation import PARAMETERS, parameter_table
 
 NBG, HC, SER, WASTE = (
     "net_brain_gain",
@@ -425,6 +426,20 @@ def _calibrations(results: Results) -> list[Calibrated]:
     return [c for c in found if c is not None]
 
 
+def _from_the_model(results: Results) -> bool:
+    """Whether the results are the migration model's: a study of a test function (`task =
+    "ishigami"`) shares none of the model's caveats, parameters or sources."""
+    return results.study is None or results.study.get("task", "model") == "model"
+
+
+def _not_the_model(results: Results) -> str:
+    task = (results.study or {}).get("task", "")
+    return (
+        f"These results come from the study's function {task!r}, not from the migration model: "
+        "the model's simplifications and parameter sources do not apply to them."
+    )
+
+
 def _caveats(results: Results) -> list[str]:
     assumed = sum(p.is_assumption for p in PARAMETERS)
     reps = sorted(set(_replications(results)))
@@ -455,6 +470,8 @@ def _caveats(results: Results) -> list[str]:
             else "; no sensitivity analysis is part of these results."
         )
     )
+    if not _from_the_model(results):
+        return [_not_the_model(results), seed_noise]
     return [
         "What the model leaves out: unskilled people are counted, not simulated as migrants; "
         "nobody dies before retirement; wages are a reduced form and human capital has no "
@@ -766,6 +783,8 @@ def _discovery_section(results: Results, figs: _Figures) -> list[str]:
 
 
 def _assumptions(results: Results) -> list[str]:
+    if not _from_the_model(results):
+        return [page.paragraph(f"{_not_the_model(results)} It has no model parameters.")]
     used: dict[str, dict] = {s["name"]: parameter_values(s) for s in results.scenarios}
     base = used.get(results.baseline or "", {})
     sampled = {
@@ -773,6 +792,7 @@ def _assumptions(results: Results) -> list[str]:
         for i in (results.study or {}).get("inputs", [])
         if i.get("kind") == "parameter" and i.get("low") is not None
     }
+    kinds = {row["name"]: basis(row) for row in parameter_table()}
     rows = []
     changed = []
     for p in PARAMETERS:
@@ -794,7 +814,7 @@ def _assumptions(results: Results) -> list[str]:
                 p.unit,
                 span,
                 p.mechanism,
-                "assumption" if p.is_assumption else "sourced",
+                kinds[p.name],
                 p.source,
                 p.description,
             ]
@@ -805,7 +825,6 @@ def _assumptions(results: Results) -> list[str]:
         if fitted is not None and row[0] in fitted.parameters:
             row[6] += f", calibrated ({fitted.period or fitted.calibration})"
     rows.sort(key=lambda r: (not r[6].startswith("assumption"), r[5], r[0]))
-    assumed = sum(p.is_assumption for p in PARAMETERS)
     medians = (
         f" {fitted.scenario} runs with {fitted.words()}: {', '.join(fitted.parameters)}."
         if fitted is not None
@@ -813,8 +832,7 @@ def _assumptions(results: Results) -> list[str]:
     )
     return [
         page.paragraph(
-            f"{assumed} of {len(PARAMETERS)} parameters are assumptions (no published value; to "
-            f"be calibrated); {len(PARAMETERS) - assumed} cite a source. "
+            f"{basis_sentence()}. "
             f"{len(changed)} differ from their defaults in these runs"
             + (f": {', '.join(changed)}." if changed else ".")
             + medians
