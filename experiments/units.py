@@ -102,3 +102,11 @@ def figure(
     if 0 < size < 1:
         places = max(decimals, significant - 1 - math.floor(math.log10(size)))
     return f"{value:{sign}{',' if grouping else ''}.{places}f}"
+
+
+def percent(share: float, decimals: int = 1) -> str:
+    """A share as percent by `figure`: 0.123 -> '12.3%', 0.00063 -> '0.063%' (never '0.0%');
+    'n/a' for NaN and infinities."""
+    if not math.isfinite(share):
+        return "n/a"
+    return f"{figure(100 * share, decimals=decimals)}%"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from experiments import units
 from experiments.areas import AREA_NAMES
 from experiments.units import PERCENT, POINTS, Display, display, figure, within_range
 
@@ -34,9 +35,7 @@ def number(value: float) -> str:
 def percent(share: float, decimals: int | None = None) -> str:
     """A share as percent: 0.123 -> '12.3%' (at least `decimals` decimals, default 1; more
     for a small share, which never reads as 0.0%)."""
-    if not math.isfinite(share):
-        return "n/a"
-    return f"{figure(100 * share, decimals=1 if decimals is None else decimals)}%"
+    return units.percent(share, 1 if decimals is None else decimals)
 
 
 def points(difference: float, unit: bool = True) -> str:

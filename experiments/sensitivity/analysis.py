@@ -31,7 +31,7 @@ from scipy import stats
 
 from experiments.sensitivity.design import FAST_HARMONICS, Design
 from experiments.sensitivity.experiment import Experiment
-from experiments.units import Display, display, figure, model_difference
+from experiments.units import Display, display, figure, model_difference, percent
 
 CONFIDENCE = 0.95
 NOT_DISTINGUISHABLE = "not distinguishable from 0"
@@ -476,13 +476,10 @@ def _seed_words(analysis: OutputAnalysis, experiment: Experiment) -> list[str]:
         return ["  seed noise: none (the output is the same in every run)"]
     st, s1 = seed.loc["ST"], seed.loc["S1"]
 
-    def pct(share: float) -> str:
-        return f"{figure(100 * share, decimals=1)}%"
-
     return [
-        f"  seed noise: {pct(st['value'])} of the output's variance is seed noise "
-        f"(seed total index, 95% interval {pct(st['ci_low'])}-{pct(st['ci_high'])}); the seed's "
-        f"own first-order index is {figure(s1['value'])} [{figure(s1['ci_low'])}, "
+        f"  seed noise: {percent(st['value'])} of the output's variance is seed noise "
+        f"(seed total index, 95% interval {percent(st['ci_low'])}-{percent(st['ci_high'])}); "
+        f"the seed's own first-order index is {figure(s1['value'])} [{figure(s1['ci_low'])}, "
         f"{figure(s1['ci_high'])}]"
     ]
 

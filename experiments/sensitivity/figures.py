@@ -24,7 +24,7 @@ from experiments.sensitivity.analysis import (  # noqa: E402
     output_metric,
 )
 from experiments.sensitivity.design import Design  # noqa: E402
-from experiments.units import figure  # noqa: E402
+from experiments.units import percent  # noqa: E402
 
 if TYPE_CHECKING:
     from experiments.sensitivity.results import StudyAnalysis
@@ -51,8 +51,8 @@ def _seed_note(item: OutputAnalysis) -> str:
     seed = item.indices[(item.indices["input"] == SEED) & (item.indices["index"] == "ST")]
     if seed.empty or not np.isfinite(seed["value"].iloc[0]):
         return ""
-    share = figure(100 * seed["value"].iloc[0], decimals=1)  # as the console: 0.063%, not 0%
-    return f"; seed noise {share}% of the variance"
+    share = percent(seed["value"].iloc[0])  # as the console: 0.063%, not 0%
+    return f"; seed noise {share} of the variance"
 
 
 def bars_figure(item: OutputAnalysis, method: str, folder: Path) -> Path:
