@@ -97,7 +97,9 @@ def unscored(joined: pd.DataFrame) -> list[str]:
     """One line per statistic and year observed in too few countries to be scored, saying why
     (a Spearman or R^2 over one or two countries means nothing)."""
     lines = []
-    countries = joined[joined["area"] != "WLD"].groupby(["statistic", "year"], sort=True)["area"]
+    scorable = joined.dropna(subset=["value", "simulated_mean"])  # the rows fit_scores uses
+    scorable = scorable[scorable["area"] != "WLD"]
+    countries = scorable.groupby(["statistic", "year"], sort=True)["area"]
     for (statistic, year), areas in countries:
         if areas.nunique() < MIN_SCORED_COUNTRIES:
             n = areas.nunique()

@@ -245,7 +245,7 @@ def fit_scores(targets: pd.DataFrame, start_year: int) -> pd.DataFrame:
     correlation of the simulated and the observed change since the start year: whether the
     model moves countries the way they moved)."""
     if "simulated_mean" not in targets:
-        return pd.DataFrame()
+        return pd.DataFrame(columns=list(SCORE_COLUMNS))
     rows = []
     for (statistic, year), group in targets[targets["area"] != "WLD"].groupby(
         ["statistic", "year"], sort=True

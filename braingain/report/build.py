@@ -521,13 +521,17 @@ def _difference_tables(results: Results, gains: dict) -> list[str]:
             blocks.append(page.heading(3, f"{alt} − {results.baseline}, {year}"))
             pairs = int(cells["pairs"].max())
             blocks.append(page.paragraph(f"{pairs} paired replications.", "meta"))
-            warning = few_replications(pairs)
-            if warning:
-                blocks.append(page.paragraph(f"Too few replications: {warning}.", "caveats"))
+            blocks += _few_replications(pairs)
             blocks.append(
                 page.table(headers, rows, numeric=range(1, len(headers)), raw=range(len(headers)))
             )
     return blocks
+
+
+def _few_replications(n: int) -> list[str]:
+    """experiments.stats.few_replications as a caveat paragraph above a table, or nothing."""
+    warning = few_replications(n)
+    return [page.paragraph(f"Too few replications: {warning}.", "caveats")] if warning else []
 
 
 def _difference_cell(metric: str, row: pd.Series | None) -> str:
@@ -585,9 +589,7 @@ def _level_tables(results: Results, gains: dict) -> list[str]:
             row.append(text.share_of_runs(*won) if won else "—")
             rows.append(row)
         blocks.append(page.heading(3, f"{name}, {year}"))
-        warning = few_replications(int(scenario.get("replications", 0)))
-        if warning:
-            blocks.append(page.paragraph(f"Too few replications: {warning}.", "caveats"))
+        blocks += _few_replications(int(scenario.get("replications", 0)))
         blocks.append(page.table(headers, rows, numeric=range(1, len(headers))))
     if clipped:
         blocks.append(page.paragraph(CUT_NOTE, "meta"))
